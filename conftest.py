@@ -1,0 +1,102 @@
+"""Fixtures shared by every app's tests: the browser (Playwright driving the system Chromium)
+and the axe-core accessibility check that every page visited by a browser test must pass."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+CHROMIUM = os.environ.get("MINGA_CHROMIUM", "/usr/bin/chromium")
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SHARED = ROOT.parent / "shared"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# The WCAG 2.2 AA rule set (axe-core tags).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of ../shared, read in place. Where ../shared is absent the test is skipped with a
+    loud message; where it is present but the file is not, the test fails."""
+    if not SHARED.is_dir():
+        pytest.skip(f"SKIPPED LOUDLY: ../shared is absent ({SHARED}); shared-data tests not run")
+    path = SHARED.joinpath(*parts)
+    assert path.exists(), f"{path} is missing from ../shared"
+    return path
+
+
+def _browser_missing_reason() -> str | None:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    if not AXE_JS.exists():
+        return f"axe-core not found at {AXE_JS} (npm ci)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = _browser_missing_reason()
+    browser_items = [i for i in items if "browser" in i.keywords]
+    if reason is None or not browser_items:
+        return
+    if os.environ.get("MINGA_REQUIRE_BROWSER") == "1":
+        raise pytest.UsageError(f"MINGA_REQUIRE_BROWSER=1 but {reason}")
+    banner = f"BROWSER TESTS SKIPPED ({len(browser_items)}): {reason}"
+    print("\n" + "!" * len(banner) + "\n" + banner + "\n" + "!" * len(banner))
+    for item in browser_items:
+        item.add_marker(pytest.mark.skip(reason=banner))
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; the live server's database work
+    # happens in its own thread, and the test's own ORM calls are synchronous by design.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_playwright_browser: Any, live_server: Any) -> Iterator[Any]:
+    context = _playwright_browser.new_context(locale="es-EC", base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def axe_check(page: Any) -> None:
+    """Runs axe-core on the current page with the WCAG 2.2 AA rule set; fails on any violation,
+    naming the rule and the offending elements."""
+    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    violations = result["violations"]
+    detail = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} :: "
+        + "; ".join(", ".join(n["target"]) for n in v["nodes"][:5])
+        for v in violations
+    )
+    assert not violations, f"axe-core found violations on {page.url}:\n{detail}"
+
+
+@pytest.fixture
+def axe() -> Any:
+    return axe_check
