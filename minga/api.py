@@ -49,7 +49,9 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(
-        request, {"message": exc.message, "field": getattr(exc, "field", "")}, status=exc.status_code
+        request,
+        {"message": exc.message, "field": getattr(exc, "field", "")},
+        status=exc.status_code,
     )
 
 

@@ -1,6 +1,7 @@
 """Settings shared by every environment. dev.py, test.py and prod.py refine them."""
 
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -15,11 +16,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its vendored Swagger UI files: the API docs load nothing from a CDN
     "minga.core",
     "minga.accounts",
     "minga.territories",
     "minga.actors",
     "minga.ledger",
+    "minga.councils",
+    "minga.budgeting",
 ]
 
 MIDDLEWARE = [
@@ -70,7 +74,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 
-def sqlite_database(path: Path) -> dict[str, object]:
+def sqlite_database(path: Path) -> dict[str, Any]:
     """The embedded database: SQLite in WAL mode, one writer at a time (IMMEDIATE transactions
     take the write lock at BEGIN, so two writers queue instead of failing half-way)."""
     return {
@@ -86,7 +90,7 @@ def sqlite_database(path: Path) -> dict[str, object]:
     }
 
 
-DATABASES = {"default": sqlite_database(VAR_DIR / "minga.sqlite3")}
+DATABASES: dict[str, dict[str, Any]] = {"default": sqlite_database(VAR_DIR / "minga.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "es"

@@ -2,6 +2,7 @@
 start without them rather than fall back to something unsafe."""
 
 import os
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -20,7 +21,7 @@ DEBUG = False
 SECRET_KEY = required("SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in required("ALLOWED_HOSTS").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS]
-DATABASES = {"default": dj_database_url.parse(required("DATABASE_URL"), conn_max_age=60)}
+DATABASES = {"default": dict(dj_database_url.parse(required("DATABASE_URL"), conn_max_age=60))}
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("MINGA_SSL_REDIRECT", "1") == "1"
@@ -31,4 +32,4 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
-STATIC_ROOT = os.environ.get("STATIC_ROOT", "/var/lib/minga/static")
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "/var/lib/minga/static"))

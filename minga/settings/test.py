@@ -15,8 +15,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: t
 
 if os.environ.get("MINGA_TEST_DATABASE") == "postgres":
     DATABASES = {
-        "default": dj_database_url.parse(
-            os.environ["MINGA_TEST_DATABASE_URL"], conn_max_age=0, conn_health_checks=False
+        "default": dict(
+            dj_database_url.parse(
+                os.environ["MINGA_TEST_DATABASE_URL"], conn_max_age=0, conn_health_checks=False
+            )
         )
     }
 else:
