@@ -3,48 +3,14 @@
 Every service in every app calls `audit_record` inside its own transaction, so the audit event
 commits or rolls back with the write it describes."""
 
-import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
 
+from .auditchain import GENESIS_HASH, audit_canonical_bytes, audit_hash
 from .models import AuditChainHead, AuditEvent
-
-GENESIS_HASH = "0" * 64
-
-
-def audit_canonical_bytes(
-    *,
-    seq: int,
-    at: datetime,
-    actor_label: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    before: Any,
-    after: Any,
-) -> bytes:
-    """The bytes that an event's hash covers: sorted-key JSON without spaces, UTF-8, with the
-    time in UTC ISO 8601 to the microsecond. Documented in docs/audit.md so that anyone can
-    recompute the chain from the public export."""
-    assert at.tzinfo is not None, "audit times are timezone-aware"
-    payload = {
-        "seq": seq,
-        "at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "actor": actor_label,
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "before": before,
-        "after": after,
-    }
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def audit_hash(prev_hash: str, canonical: bytes) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical).hexdigest()
 
 
 def _jsonable(value: Any) -> Any:
