@@ -1,5 +1,5 @@
 """API authentication: `Authorization: Bearer <token>`. `TokenAuth(roles)` accepts only tokens
-issued for one of those roles."""
+issued for one of those roles, whose owner is active and still holds that role."""
 
 import hashlib
 from collections.abc import Iterable
@@ -12,6 +12,7 @@ from ninja.security import HttpBearer
 from minga.core.roles import Role
 
 from .models import APIToken
+from .selectors import user_has_role
 
 
 def token_digest(key: str) -> str:
@@ -22,16 +23,23 @@ class TokenAuth(HttpBearer):
     def __init__(self, roles: Iterable[Role | str]) -> None:
         super().__init__()
         self.roles = frozenset(str(r) for r in roles)
+        assert self.roles <= set(Role.values), f"unknown roles: {self.roles - set(Role.values)}"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        now = timezone.now()
         found = (
             APIToken.objects.select_related("user")
             .filter(key_sha256=token_digest(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )
-        if found is None or found.role not in self.roles:
+        if found is None:
             return None
-        APIToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        if found.role not in self.roles:
+            return None
+        # A token never outlives its owner's role: when the role ends, so does the token.
+        if not user_has_role(user=found.user, role=found.role, at=now):
+            return None
+        APIToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined] # read by services' audit actor
         return found

@@ -18,9 +18,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",  # its vendored Swagger UI files: the API docs load nothing from a CDN
     "minga.core",
-    "minga.accounts",
+    # Order matters for `minga demo`: each app's demo data builds on the ones before it.
     "minga.territories",
     "minga.actors",
+    "minga.accounts",
     "minga.ledger",
     "minga.councils",
     "minga.budgeting",

@@ -28,11 +28,18 @@ class TerritoryLevel(models.Model):
 class Territory(models.Model):
     country_code = models.CharField(_("país (ISO 3166-1)"), max_length=2)
     level = models.ForeignKey(
-        TerritoryLevel, on_delete=models.PROTECT, related_name="territories", verbose_name=_("nivel")
+        TerritoryLevel,
+        on_delete=models.PROTECT,
+        related_name="territories",
+        verbose_name=_("nivel"),
     )
     # The official code (INEC DPA in Ecuador), unique within a country.
     code = models.CharField(_("código oficial"), max_length=20)
     name = models.CharField(_("nombre"), max_length=200)
+    # The name folded for search and matching: lower case, accents removed, punctuation as
+    # single spaces ("SANTO DOMINGO DE LOS TSÁCHILAS" -> "santo domingo de los tsachilas").
+    # Maintained by the services only, so that search ignores accents on SQLite and PostgreSQL.
+    name_key = models.CharField(max_length=200, db_index=True, default="")
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -46,6 +53,8 @@ class Territory(models.Model):
     path = models.CharField(max_length=500, db_index=True)
     depth = models.PositiveSmallIntegerField(default=0)
     geometry = models.JSONField(_("geometría (GeoJSON)"), null=True, blank=True)
+    # Where the shape comes from, shown under the map (attribution, or "approximate").
+    geometry_source = models.CharField(_("fuente de la geometría"), max_length=300, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -54,9 +63,17 @@ class Territory(models.Model):
         verbose_name = _("territorio")
         verbose_name_plural = _("territorios")
         constraints = [
-            models.UniqueConstraint(fields=["country_code", "code"], name="territory_code_per_country"),
+            models.UniqueConstraint(
+                fields=["country_code", "code"], name="territory_code_per_country"
+            ),
             models.CheckConstraint(condition=~models.Q(name=""), name="territory_name_not_blank"),
             models.CheckConstraint(condition=~models.Q(code=""), name="territory_code_not_blank"),
+            # The root of a path is a territory without a parent, at depth 0.
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True, depth=0)
+                | models.Q(parent__isnull=False, depth__gt=0),
+                name="territory_depth_matches_parent",
+            ),
         ]
         indexes = [models.Index(fields=["name"])]
 

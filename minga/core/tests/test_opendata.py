@@ -9,7 +9,7 @@ from minga.core import opendata
 
 
 @pytest.fixture
-def rivers(monkeypatch):
+def rivers(monkeypatch, db):
     ds = opendata.Dataset(
         slug="test-rivers",
         name="Ríos de prueba",
