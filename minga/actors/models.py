@@ -61,7 +61,7 @@ class Person(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
         verbose_name = _("persona")
         verbose_name_plural = _("personas")
         constraints = [
@@ -81,7 +81,9 @@ class PersonIdentifier(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "identifier"], name="person_identifier_unique")
+            models.UniqueConstraint(
+                fields=["scheme", "identifier"], name="person_identifier_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -117,18 +119,28 @@ class Organization(models.Model):
     description = models.TextField(_("descripción"), blank=True)
     contact_details = models.JSONField(_("datos de contacto"), default=list, blank=True)
     links = models.JSONField(_("enlaces"), default=list, blank=True)
+    # The name, other names, summary and identifiers folded (lower case, no accents, single
+    # spaces) for the directory's search, which must behave alike on SQLite and PostgreSQL.
+    # Maintained by the services only.
+    search_text = models.TextField(default="", blank=True, editable=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "id"]
         verbose_name = _("organización")
         verbose_name_plural = _("organizaciones")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(name=""), name="organization_name_not_blank"),
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="organization_name_not_blank"
+            ),
             models.CheckConstraint(
                 condition=models.Q(classification="private_firm") | models.Q(size=""),
                 name="organization_size_only_for_firms",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(classification="private_firm") | ~models.Q(size=""),
+                name="organization_firm_has_size",
             ),
             models.CheckConstraint(
                 condition=models.Q(dissolution_date__isnull=True)
@@ -137,7 +149,13 @@ class Organization(models.Model):
                 name="organization_dissolved_after_founding",
             ),
         ]
-        indexes = [models.Index(fields=["classification"])]
+        indexes = [
+            # The directory: ordered by name, optionally within one classification.
+            models.Index(fields=["name", "id"], name="organization_name_idx"),
+            models.Index(
+                fields=["classification", "name", "id"], name="organization_class_name_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -184,6 +202,15 @@ class Post(models.Model):
         ordering = ["organization_id", "label"]
         verbose_name = _("cargo")
         verbose_name_plural = _("cargos")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(label=""), name="post_label_not_blank"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(start_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="post_ends_after_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label
