@@ -1,0 +1,305 @@
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import shared_path
+from minga.voting import pb_cli
+from minga.voting.pabulib import parse_file, parse_string
+from minga.voting.pb import Options, tally
+from minga.voting.pb.completions import add1
+from minga.voting.pb.model import Ballot, Instance, Profile, Project
+from minga.voting.pb.prepared import prepare
+
+REFERENCES = Path(__file__).parent / "pb_references"
+
+
+def election(budget, costs, ballots, vote_type="approval"):
+    instance = Instance(
+        Fraction(budget), tuple(Project(pid, Fraction(c)) for pid, c in costs.items())
+    )
+    if vote_type == "cumulative":
+        profile = Profile(
+            vote_type,
+            tuple(
+                Ballot(str(i), tuple(b), tuple(Fraction(x) for x in b.values()))
+                for i, b in enumerate(ballots)
+            ),
+        )
+    else:
+        profile = Profile(vote_type, tuple(Ballot(str(i), tuple(b)) for i, b in enumerate(ballots)))
+    return instance, profile
+
+
+def test_greedy_skips_a_project_that_no_longer_fits_and_goes_on():
+    instance, profile = election(
+        100, {"a": 80, "b": 30, "c": 20}, [["a"], ["a"], ["a", "b"], ["c"]]
+    )
+
+    outcome = tally(instance, profile, "greedy", Options(sat="cost"))
+
+    assert outcome.selected == ("a", "c")
+    skipped = outcome.explanations[1]
+    assert (skipped.reason, skipped.remaining_budget) == ("greedy-did-not-fit", Fraction(20))
+
+
+def test_ties_go_to_the_smallest_id_compared_as_a_string():
+    instance, profile = election(10, {"9": 10, "10": 10}, [["9"], ["10"]])
+
+    outcome = tally(instance, profile, "greedy", Options(sat="cost"))
+
+    assert outcome.selected == ("10",)
+
+
+def test_mes_gives_each_group_its_share_of_the_budget():
+    # Two thirds of the voters want a and b; one third wants c. Budget 30 split 10 a voter.
+    instance, profile = election(30, {"a": 20, "b": 20, "c": 10}, [["a", "b"], ["a", "b"], ["c"]])
+
+    outcome = tally(instance, profile, "mes", Options(sat="cost"))
+
+    assert outcome.selected == ("a", "c")
+    bought = outcome.explanations[0]
+    assert (bought.reason, bought.round, bought.price_per_supporter) == (
+        "mes-bought",
+        1,
+        Fraction(10),
+    )
+    unaffordable = outcome.explanations[1]
+    assert (unaffordable.reason, unaffordable.money_left) == ("mes-unaffordable", Fraction(0))
+
+
+def test_mes_reads_cumulative_points_as_satisfaction():
+    instance, profile = election(
+        10, {"a": 6, "b": 6}, [{"a": 1, "b": 9}, {"a": 9, "b": 1}, {"a": 5, "b": 5}], "cumulative"
+    )
+
+    outcome = tally(instance, profile, "mes", Options(sat="cost"))
+
+    assert outcome.satisfaction == "score"
+    assert outcome.selected == ("a",)
+
+
+def naive_mes(instance, profile, per_voter):
+    """A literal MES, voter by voter, written independently of minga.voting.pb.mes."""
+    budgets = [per_voter] * len(profile.ballots)
+    approvals = [set(b.projects) for b in profile.ballots]
+    remaining = [
+        p for p in instance.projects if p.cost > 0 and any(p.project_id in a for a in approvals)
+    ]
+    chosen = [
+        p.project_id
+        for p in instance.projects
+        if p.cost == 0 and any(p.project_id in a for a in approvals)
+    ]
+    while True:
+        best = None
+        for project in remaining:
+            supporters = [i for i, a in enumerate(approvals) if project.project_id in a]
+            if sum(budgets[i] for i in supporters) < project.cost:
+                continue
+            low, rho = sorted(supporters, key=lambda i: budgets[i]), None
+            paid = Fraction(0)
+            for k, i in enumerate(low):
+                candidate = (project.cost - paid) / (len(low) - k)
+                if candidate <= budgets[i]:
+                    rho = candidate
+                    break
+                paid += budgets[i]
+            if best is None or (rho, project.project_id) < best[:2]:
+                best = (rho, project.project_id, project, supporters)
+        if best is None:
+            return chosen
+        rho, pid, project, supporters = best
+        for i in supporters:
+            budgets[i] -= min(budgets[i], rho)
+        chosen.append(pid)
+        remaining.remove(project)
+
+
+def naive_add1(instance, profile, stop):
+    n = len(profile.ballots)
+    available = {
+        p.project_id
+        for p in instance.projects
+        if p.cost > 0 and any(p.project_id in b.projects for b in profile.ballots)
+    }
+    costs = {p.project_id: p.cost for p in instance.projects}
+    step, previous = 0, None
+    while True:
+        outcome = naive_mes(instance, profile, instance.budget / n + step)
+        spent = sum(costs[p] for p in outcome)
+        if spent > instance.budget:
+            return previous
+        if available <= set(outcome):
+            return outcome
+        if stop == "exhaustive" and all(
+            spent + costs[p] > instance.budget for p in available - set(outcome)
+        ):
+            return outcome
+        previous, step = outcome, step + 1
+
+
+@st.composite
+def small_elections(draw):
+    count = draw(st.integers(1, 6))
+    costs = {str(i): draw(st.integers(0, 60)) for i in range(count)}
+    ballots = draw(
+        st.lists(st.lists(st.sampled_from(sorted(costs)), unique=True), min_size=1, max_size=9)
+    )
+    return election(draw(st.integers(1, 120)), costs, ballots)
+
+
+@settings(max_examples=80, deadline=None)
+@given(small_elections(), st.sampled_from(["within-budget", "exhaustive"]))
+def test_add1_skipping_ahead_equals_raising_the_budget_one_unit_at_a_time(elec, stop):
+    instance, profile = elec
+
+    fast = tally(
+        instance, profile, "mes", Options(sat="cardinality", completion="add1", add1_stop=stop)
+    )
+
+    assert list(fast.selected) == naive_add1(instance, profile, stop)
+
+
+@settings(max_examples=80, deadline=None)
+@given(small_elections())
+def test_mes_equals_a_literal_voter_by_voter_implementation(elec):
+    instance, profile = elec
+
+    outcome = tally(instance, profile, "mes", Options(sat="cardinality"))
+
+    assert list(outcome.selected) == naive_mes(
+        instance, profile, instance.budget / len(profile.ballots)
+    )
+
+
+def test_add1_reproduces_the_official_result_of_assen_2024():
+    instance, profile = parse_file(shared_path("pabulib", "Netherlands_Assen_2024.pb"))
+    official = {p.project_id for p in instance.projects if p.field("selected") == "1"}
+
+    outcome = tally(instance, profile, "mes", Options(sat="cost", completion="add1"))
+
+    assert set(outcome.selected) == official
+    assert outcome.selected == ("3", "9", "11", "2", "13", "14", "5", "6", "12")
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_elections(), st.sampled_from(["within-budget", "exhaustive"]))
+def test_add1_jumps_end_at_the_same_step_as_single_steps(elec, stop):
+    instance, profile = elec
+    prepared = prepare(instance, profile, "cost")
+
+    jumping = add1(prepared, stop=stop)
+    stepping = add1(prepared, stop=stop, jump=False)
+
+    assert (jumping.run.selected, jumping.steps) == (stepping.run.selected, stepping.steps)
+    assert jumping.run.per_voter_budget == stepping.run.per_voter_budget
+    assert jumping.runs <= stepping.runs + 1
+
+
+def reference_cases():
+    cases = []
+    for path in sorted(REFERENCES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for key, selected in sorted(data["outcomes"].items()):
+            cases.append(pytest.param(data["file"], key, selected, id=f"{path.stem}:{key}"))
+    return cases
+
+
+@pytest.mark.parametrize(("file", "key", "expected"), reference_cases())
+def test_the_outcome_equals_pabutools_on_the_shared_elections(file, key, expected):
+    instance, profile = parse_file(shared_path("pabulib", file))
+    rule, sat, completion, *stop = key.split("/")
+    options = Options(
+        sat=sat, completion=completion, add1_stop=stop[0] if stop else "within-budget"
+    )
+
+    outcome = tally(instance, profile, rule, options)
+
+    assert list(outcome.selected) == expected
+
+
+def test_the_cli_prints_the_outcome_as_json(capsys):
+    path = shared_path("pabulib", "Netherlands_Assen_2024.pb")
+
+    status = pb_cli.main(
+        ["tally", str(path), "--rule", "mes", "--sat", "cost", "--completion", "add1", "--json"]
+    )
+
+    assert status == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "selected": ["3", "9", "11", "2", "13", "14", "5", "6", "12"],
+        "cost": 76700,
+        "budget": 100000,
+    }
+
+
+def test_the_cli_explains_every_project(capsys):
+    path = shared_path("pabulib", "Netherlands_Assen_2024.pb")
+
+    pb_cli.main(["tally", str(path), "--rule", "greedy", "--sat", "cost", "--json", "--explain"])
+
+    explanations = json.loads(capsys.readouterr().out)["explanations"]
+    assert len(explanations) == 14
+    assert explanations[0]["reason"] == "greedy-selected"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["tally", "x.pb", "--rule", "stv", "--sat", "cost"],
+            "minga pb: argument --rule: invalid choice: 'stv' (choose from 'greedy', 'mes')\n",
+        ),
+        (
+            ["tally", "x.pb", "--rule", "mes"],
+            "minga pb: the following arguments are required: --sat\n",
+        ),
+        (
+            ["tally", "x.pb", "--rule", "mes", "--sat", "cost", "--add1-stop", "exhaustive"],
+            "minga pb: --add1-stop needs --completion add1 or add1u\n",
+        ),
+        (
+            ["tally", "x.pb", "--rule", "greedy", "--sat", "cost", "--completion", "add1"],
+            "minga pb: --completion applies to --rule mes only\n",
+        ),
+        (
+            ["tally", "/nonexistent/x.pb", "--rule", "mes", "--sat", "cost"],
+            "minga pb: /nonexistent/x.pb: no such file\n",
+        ),
+    ],
+)
+def test_bad_arguments_give_one_line_and_status_2(argv, message, capsys):
+    status = pb_cli.main(argv)
+
+    assert status == 2
+    assert capsys.readouterr().err == message
+
+
+def test_a_malformed_file_gives_its_line_and_status_2(tmp_path, capsys):
+    path = tmp_path / "bad.pb"
+    path.write_text(
+        "META\nkey;value\nbudget;diez\nvote_type;approval\nPROJECTS\nproject_id;cost\nVOTES\nvoter_id;vote\n"
+    )
+
+    status = pb_cli.main(["tally", str(path), "--rule", "mes", "--sat", "cost"])
+
+    assert status == 2
+    assert (
+        capsys.readouterr().err
+        == f"minga pb: {path}: line 3: budget 'diez' is not a non-negative number\n"
+    )
+
+
+def test_an_empty_profile_selects_nothing_by_mes():
+    instance, profile = parse_string(
+        "META\nkey;value\nbudget;10\nvote_type;approval\nPROJECTS\nproject_id;cost\n1;5\nVOTES\nvoter_id;vote\n"
+    )
+
+    outcome = tally(instance, profile, "mes", Options(completion="add1u"))
+
+    assert outcome.selected == ("1",)
+    assert outcome.explanations[0].reason == "greedy-selected"
