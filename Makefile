@@ -60,8 +60,13 @@ pytest: venv node
 
 test: lint typecheck contracts pytest
 
+# Each benchmark prints Minga's figures beside its peer's, measured in the same run; copy them
+# into docs/benchmarks.md with the date and the machine.
 bench: venv
 	$(BIN)/python bench/http.py
+	$(BIN)/python bench/pb.py
+	$(BIN)/python bench/stv.py
+	$(BIN)/python bench/ledger.py
 
 messages: venv
 	cd minga && ../$(BIN)/django-admin makemessages -l es -l en --ignore 'tests/*' && ../$(BIN)/django-admin compilemessages

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils.functional import Promise
+
 SMALL_CELL = 5
 
 Row = Mapping[str, Any]
@@ -17,8 +19,8 @@ Row = Mapping[str, Any]
 @dataclass(frozen=True)
 class Dataset:
     slug: str
-    name: str  # a translatable (lazy) string
-    description: str
+    name: str | Promise  # usually a lazily translated string
+    description: str | Promise
     columns: tuple[str, ...]
     rows: Callable[[], Iterable[Row]]
     updated_at: Callable[[], datetime | None]
