@@ -6,8 +6,6 @@ tried, and must never be loaded on a production server."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
-from importlib.util import find_spec
 
 from django.db import transaction
 
@@ -52,22 +50,13 @@ SPECS = (
 )
 
 
-def _load_prerequisites(now: datetime) -> None:
-    # The accounts app sits before territories and actors in INSTALLED_APPS (the user model
-    # must), so `minga demo` would load these accounts before Cotacachi and its organisations
-    # exist. Their loaders are idempotent, so calling them first here is harmless.
-    for app in ("territories", "actors"):
-        if find_spec(f"minga.{app}.demo") is not None:
-            import_module(f"minga.{app}.demo").load(now=now)
-
-
 class DemoTerritoryMissing(Exception):
     pass
 
 
 @transaction.atomic
 def load(*, now: datetime) -> list[DemoAccount]:
-    _load_prerequisites(now)
+    # Runs after the territories and actors demos (INSTALLED_APPS order).
     cotacachi = territory_by_code(country_code=COTACACHI[0], code=COTACACHI[1])
     if cotacachi is None:
         raise DemoTerritoryMissing(

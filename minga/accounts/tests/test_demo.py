@@ -11,13 +11,7 @@ from minga.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def no_other_demos(monkeypatch):
-    # The territories and actors demos are those apps' to test; here the tree is hand-made.
-    monkeypatch.setattr(demo, "_load_prerequisites", lambda now: None)
-
-
-def test_the_demo_makes_one_account_per_role_and_prints_their_secrets(no_other_demos):
+def test_the_demo_makes_one_account_per_role_and_prints_their_secrets():
     t = territory_tree()
     org = make_organization("Cooperativa Quiroga", t["quiroga"])
 
@@ -40,7 +34,7 @@ def test_the_demo_makes_one_account_per_role_and_prints_their_secrets(no_other_d
     assert User.objects.get(username="admin").is_superuser
 
 
-def test_the_demo_authenticators_accept_codes_from_the_documented_secret(no_other_demos):
+def test_the_demo_authenticators_accept_codes_from_the_documented_secret():
     territory_tree()
     demo.load(now=NOW)
 
@@ -52,7 +46,7 @@ def test_the_demo_authenticators_accept_codes_from_the_documented_secret(no_othe
     assert TOTPDevice.objects.get(user=official).confirmed_at == NOW
 
 
-def test_loading_the_demo_twice_creates_nothing_more(no_other_demos):
+def test_loading_the_demo_twice_creates_nothing_more():
     territory_tree()
     demo.load(now=NOW)
     counts = (User.objects.count(), RoleAssignment.objects.count(), AuditEvent.objects.count())
@@ -66,7 +60,7 @@ def test_loading_the_demo_twice_creates_nothing_more(no_other_demos):
     ) == counts
 
 
-def test_without_an_organisation_the_delegate_gets_the_role_on_a_later_run(no_other_demos):
+def test_without_an_organisation_the_delegate_gets_the_role_on_a_later_run():
     t = territory_tree()
     demo.load(now=NOW)
     assert not RoleAssignment.objects.filter(user__username="delegada").exists()
@@ -77,7 +71,7 @@ def test_without_an_organisation_the_delegate_gets_the_role_on_a_later_run(no_ot
     assert RoleAssignment.objects.get(user__username="delegada").role == "delegate"
 
 
-def test_without_cotacachi_the_demo_says_what_is_missing_and_creates_nothing(no_other_demos):
+def test_without_cotacachi_the_demo_says_what_is_missing_and_creates_nothing():
     with pytest.raises(demo.DemoTerritoryMissing, match="EC:1003"):
         demo.load(now=NOW)
 
