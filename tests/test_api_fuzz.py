@@ -1,5 +1,8 @@
-"""Schemathesis fuzzes every operation of the OpenAPI schema, with and without an operator
-token, on a database holding the demo data: no request may get a server error (5xx)."""
+"""Schemathesis fuzzes every operation of the OpenAPI schema, without a token and with an
+operator's token, on a database holding the demo data: no request may get a server error (5xx).
+
+Schemathesis's pytest plugin does not run under pytest 9, so each operation's hypothesis
+strategy is driven here directly."""
 
 import io
 
@@ -10,11 +13,21 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from hypothesis import HealthCheck, given, settings
 
 from minga.accounts.services import role_assign, token_create, user_create
+from minga.api import api
 from minga.core.roles import Role
+
+
+def operations() -> list[tuple[str, str]]:
+    spec = api.get_openapi_schema()
+    return sorted(
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
 
 
 @pytest.fixture
@@ -38,15 +51,27 @@ def operator_headers(db):
     return {"Authorization": f"Bearer {token.clear}"}
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.mark.parametrize(("method", "path"), operations(), ids=lambda v: v)
+def test_no_request_to_the_api_gets_a_server_error(method, path, api_schema, operator_headers):
+    operation = next(
+        result.ok()
+        for result in api_schema.get_all_operations()
+        if result.ok().method.upper() == method and result.ok().path == path
+    )
 
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=10,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def no_server_error(case):
+        for headers in (None, operator_headers):
+            response = case.call(headers=headers)
+            assert response.status_code < 500, (
+                f"{case.method} {case.formatted_path} answered {response.status_code}:\n"
+                f"{case.as_curl_command()}\n{response.text[:2000]}"
+            )
 
-@schema.parametrize()
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_no_request_to_the_api_gets_a_server_error(case, operator_headers):
-    case.call_and_validate(checks=[not_a_server_error])
-    case.call_and_validate(headers=operator_headers, checks=[not_a_server_error])
+    no_server_error()

@@ -1,0 +1,222 @@
+"""The participatory-budgeting API (/api/v1/budgeting/): public reads of processes, projects,
+results with their explanations, and the published ballots as pabulib files."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Router, Schema
+
+from minga.api import FieldError
+
+from .models import Process
+from .selectors import (
+    budget_of,
+    budgets_of,
+    process_by_slug,
+    process_phase,
+    processes_all,
+    projects_of,
+    result_of,
+    turnout,
+    votes_per_project,
+)
+from .tally import tally_command
+
+router = Router(tags=["budgeting"])
+
+
+class BudgetOut(Schema):
+    id: int
+    name: str
+    territory_code: str
+    amount_cents: int
+
+
+class ProcessOut(Schema):
+    slug: str
+    title: str
+    description: str
+    territory_code: str
+    country_code: str
+    currency: str
+    phase: str
+    proposals_open_at: datetime
+    review_open_at: datetime
+    voting_open_at: datetime
+    voting_close_at: datetime
+    implementation_open_at: datetime
+    rule: str
+    satisfaction: str
+    completion: str
+    ballot_kind: str
+    min_projects: int
+    max_projects: int | None
+    eligibility: str
+    results_published_at: datetime | None
+    budgets: list[BudgetOut]
+
+
+class ProjectOut(Schema):
+    id: int
+    budget_id: int
+    title: str
+    description: str
+    category: str
+    location_code: str
+    estimated_cost_cents: int
+    cost_cents: int
+    status: str
+    review_reason: str
+    selected: bool
+    implementation_status: str
+    progress_percent: int
+    spent_cents: int
+
+
+class BudgetResultOut(Schema):
+    budget_id: int
+    budget_name: str
+    amount_cents: int
+    rule: str
+    satisfaction: str
+    completion: str
+    voters: int
+    selected: list[str]
+    greedy_selected: list[str]
+    cost_cents: int
+    votes: dict[str, int]
+    explanations: dict[str, dict[str, Any]]
+    pb_sha256: str
+    ballots_url: str
+    recount_command: str
+
+
+def _process(slug: str) -> Process:
+    process = process_by_slug(slug=slug)
+    if process is None:
+        raise FieldError(404, f"no process {slug!r}", "slug")
+    return process
+
+
+def _process_out(process: Process, now: datetime) -> dict[str, Any]:
+    return {
+        "slug": process.slug,
+        "title": process.title,
+        "description": process.description,
+        "territory_code": process.territory.code,
+        "country_code": process.territory.country_code,
+        "currency": process.currency,
+        "phase": process_phase(process, at=now).value,
+        "proposals_open_at": process.proposals_open_at,
+        "review_open_at": process.review_open_at,
+        "voting_open_at": process.voting_open_at,
+        "voting_close_at": process.voting_close_at,
+        "implementation_open_at": process.implementation_open_at,
+        "rule": process.rule,
+        "satisfaction": process.satisfaction,
+        "completion": process.completion,
+        "ballot_kind": process.ballot_kind,
+        "min_projects": process.min_projects,
+        "max_projects": process.max_projects,
+        "eligibility": process.eligibility,
+        "results_published_at": process.results_published_at,
+        "budgets": [
+            {
+                "id": b.pk,
+                "name": b.name,
+                "territory_code": b.territory.code,
+                "amount_cents": b.amount_cents,
+            }
+            for b in budgets_of(process)
+        ],
+    }
+
+
+@router.get("/processes", response=list[ProcessOut])
+def list_processes(request: HttpRequest) -> list[dict[str, Any]]:
+    now = timezone.now()
+    return [_process_out(p, now) for p in processes_all()]
+
+
+@router.get("/processes/{slug}", response=ProcessOut)
+def get_process(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return _process_out(_process(slug), timezone.now())
+
+
+@router.get("/processes/{slug}/projects", response=list[ProjectOut])
+def list_projects(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p.pk,
+            "budget_id": p.budget_id,
+            "title": p.title,
+            "description": p.description,
+            "category": p.category.name,
+            "location_code": p.location.code,
+            "estimated_cost_cents": p.estimated_cost_cents,
+            "cost_cents": p.cost_cents,
+            "status": p.status,
+            "review_reason": p.review_reason,
+            "selected": p.selected,
+            "implementation_status": p.implementation_status,
+            "progress_percent": p.progress_percent,
+            "spent_cents": p.spent_cents,
+        }
+        for p in projects_of(_process(slug))
+    ]
+
+
+@router.get("/processes/{slug}/results", response=list[BudgetResultOut])
+def get_results(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    process = _process(slug)
+    if process.results_published_at is None:
+        raise FieldError(404, "the results of this process are not published yet", "slug")
+    out = []
+    for budget in budgets_of(process):
+        result = result_of(budget)
+        assert result is not None, "published results cover every budget"
+        out.append(
+            {
+                "budget_id": budget.pk,
+                "budget_name": budget.name,
+                "amount_cents": budget.amount_cents,
+                "rule": result.rule,
+                "satisfaction": result.satisfaction,
+                "completion": result.completion,
+                "voters": turnout(budget),
+                "selected": result.selected,
+                "greedy_selected": result.greedy_selected,
+                "cost_cents": result.cost_cents,
+                "votes": {str(k): v for k, v in votes_per_project(budget).items()},
+                "explanations": result.explanations,
+                "pb_sha256": result.pb_sha256,
+                "ballots_url": f"/api/v1/budgeting/processes/{slug}/budgets/{budget.pk}/ballots.pb",
+                "recount_command": tally_command(process),
+            }
+        )
+    return out
+
+
+@router.get(
+    "/processes/{slug}/budgets/{budget_id}/ballots.pb",
+    response={200: str},
+    openapi_extra={
+        "responses": {200: {"description": "pabulib file", "content": {"text/plain": {}}}}
+    },
+)
+def get_ballots(request: HttpRequest, slug: str, budget_id: int) -> HttpResponse:
+    process = _process(slug)
+    # Ids beyond a 63-bit integer cannot exist (and would overflow PostgreSQL's bigint).
+    budget = budget_of(process, budget_id=budget_id) if 0 < budget_id < 2**63 else None
+    if budget is None:
+        raise FieldError(404, f"no budget {budget_id} in process {slug!r}", "budget_id")
+    result = result_of(budget)
+    if result is None:
+        raise FieldError(404, "the ballots are published with the results", "budget_id")
+    response = HttpResponse(result.pb_file, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{process.slug}-{budget.territory.code}.pb"'
+    )
+    return response
