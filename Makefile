@@ -52,10 +52,10 @@ contracts: venv
 	$(BIN)/lint-imports
 
 pytest: venv node
-	DJANGO_SETTINGS_MODULE=minga.settings.test $(BIN)/pytest
+	DJANGO_SETTINGS_MODULE=minga.settings.test $(BIN)/pytest -n 2
 	@if [ -n "$$MINGA_TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again, on PostgreSQL ($$MINGA_TEST_DATABASE_URL) =="; \
-	  DJANGO_SETTINGS_MODULE=minga.settings.test MINGA_TEST_DATABASE=postgres $(BIN)/pytest -m "not browser"; \
+	  DJANGO_SETTINGS_MODULE=minga.settings.test MINGA_TEST_DATABASE=postgres $(BIN)/pytest -n 2 -m "not browser"; \
 	else echo "MINGA_TEST_DATABASE_URL is not set: the suite ran on SQLite only."; fi
 
 test: lint typecheck contracts pytest

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "minga.ledger",
     "minga.councils",
     "minga.budgeting",
+    "minga.socialincome",
 ]
 
 MIDDLEWARE = [
