@@ -22,17 +22,36 @@ evidence, and a recount must see exactly what the voters marked (docs/stv.md).
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter, eq, itemgetter
 from pathlib import Path
 
 # Put a limit on everything (CONVENTIONS.md): these bound what a file may ask us to count.
 MAX_CANDIDATES = 1_000
 MAX_BALLOT_WEIGHT = 10**9
-# A line of whole numbers in plain ASCII digits, the only kind the format has.
-_PLAIN_NUMBERS = re.compile(r"-?[0-9]+(?:[ \t]+-?[0-9]+)*")
 # Characters that int() accepts in an ASCII number but the format does not ("+3", "1_000"),
 # and the minus sign, which a ballot line never has.
 _NOT_PLAIN = re.compile(r"[^0-9 \t]")
+# Longer numbers are refused before int() sees them: Python refuses to convert more than
+# 4,300 digits, and no count needs more than MAX_BALLOT_WEIGHT's ten.
+MAX_DIGITS = 20
+# The fast path of `parse_blt` reads a file laid out exactly as `format_blt` writes it: one
+# space between numbers, no blank line, no leading zero, names without anything that
+# `str.splitlines` takes for a line break. The header and withdrawn lines, then the names and
+# title, are matched by these patterns; the ballots by the checks in `_canonical_ballots`.
+_CANONICAL_HEAD = re.compile(r"([0-9]{1,9}) ([0-9]{1,9})\n(?:(-[0-9]{1,9}(?: -[0-9]{1,9})*)\n)?")
+_CANONICAL_NAMES = re.compile('(?:"[^"\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*"\n)+')
+_NOT_BALLOT_TEXT = re.compile(r"[^0-9 \n]")
+# The ballots that the fast path of `parse_blt` has just checked line by line, while it builds
+# their Election: checking a hundred thousand ballots a second time would double the cost of
+# reading a file. A context variable, so that concurrent threads never see each other's.
+_CHECKED_BALLOTS: ContextVar[tuple[Ballot, ...] | None] = ContextVar(
+    "_CHECKED_BALLOTS", default=None
+)
+_WEIGHT = attrgetter("weight")
+_PREFERENCES = attrgetter("preferences")
 
 
 class BltError(ValueError):
@@ -87,10 +106,30 @@ def validate_election(election: Election) -> None:
     for number in sorted(election.withdrawn):
         if not 1 <= number <= n:
             raise ElectionError(f"withdrawn: candidate {number} does not exist (1 to {n})")
+    if election.ballots is _CHECKED_BALLOTS.get() or _ballots_are_valid(election.ballots, n):
+        return
     for index, ballot in enumerate(election.ballots):
         problem = ballot_problem(ballot.weight, ballot.preferences, n)
         if problem:
             raise ElectionError(f"ballots[{index}]: {problem}")
+    raise AssertionError("a ballot failed the bulk check but no ballot has a problem")
+
+
+def _ballots_are_valid(ballots: tuple[Ballot, ...], candidates: int) -> bool:
+    """The checks of `ballot_problem` on all the ballots at once, each a chain of C loops (a
+    file may hold hundreds of thousands of ballots). False says only that some ballot is wrong:
+    the caller looks for the first one to name it."""
+    if not ballots:
+        return True
+    weights = list(map(_WEIGHT, ballots))
+    if not (min(weights) >= 1 and max(weights) <= MAX_BALLOT_WEIGHT):
+        return False
+    preferences = list(map(_PREFERENCES, ballots))
+    ranked = list(filter(None, preferences))
+    if ranked and not (min(map(min, ranked)) >= 1 and max(map(max, ranked)) <= candidates):
+        return False
+    # No candidate ranked twice: a ballot's set of preferences is as long as the ballot.
+    return all(map(eq, map(len, map(set, ranked)), map(len, ranked)))
 
 
 def ballot_problem(weight: int, preferences: tuple[int, ...], candidates: int) -> str:
@@ -123,7 +162,115 @@ def _check_text(text: str, where: str) -> None:
 
 
 def parse_blt(text: str) -> Election:
-    """Read a BLT file's text. Raises `BltError` naming the line at fault."""
+    """Read a BLT file's text. Raises `BltError` naming the line at fault.
+
+    A file in the layout `format_blt` writes (every file Minga publishes) is read by a fast
+    path that checks the whole file at once; anything else, and any file that the fast path
+    finds wrong in any way, is read line by line, which names the line at fault. Both paths
+    read a file into the same `Election` (the tests check it on generated files)."""
+    # "\r\n" and "\n" end a line alike for the line-by-line reader (str.splitlines), which
+    # also reads the last line the same whether a line end follows it or not.
+    canonical = text.replace("\r\n", "\n") if "\r" in text else text
+    if not canonical.endswith("\n"):
+        canonical += "\n"
+    election = _parse_canonical(canonical)
+    if election is not None:
+        return election
+    return _parse_lines(text)
+
+
+def _parse_canonical(text: str) -> Election | None:
+    """The fast path: the Election in a file laid out as `format_blt` writes it, or None if the
+    file is laid out otherwise or has any problem at all (then `_parse_lines` names it)."""
+    head = _CANONICAL_HEAD.match(text)
+    if head is None:
+        return None
+    n, seats = int(head[1]), int(head[2])
+    if not (1 <= n <= MAX_CANDIDATES and seats >= 1):
+        return None
+    withdrawn: set[int] = set()
+    if head[3]:
+        values = [-int(token) for token in head[3].split(" ")]
+        if not all(1 <= value <= n for value in values) or len(set(values)) != len(values):
+            return None
+        withdrawn.update(values)
+    # The ballots end at the first line that is a lone 0 (no ballot line starts with 0).
+    start = head.end()
+    end = text.find("\n0\n", start - 1) + 1
+    if end == 0:
+        return None
+    ballots = _canonical_ballots(text[start:end], n)
+    names = text[end + 2 :]
+    if ballots is None or not _CANONICAL_NAMES.fullmatch(names):
+        return None
+    # The names, then the title: one more line than there are candidates, and nothing after.
+    quoted = names.split("\n")[:-1]
+    if len(quoted) != n + 1:
+        return None
+    checked = _CHECKED_BALLOTS.set(ballots)
+    try:
+        return Election(
+            candidates=tuple(name[1:-1] for name in quoted[:-1]),
+            seats=seats,
+            ballots=ballots,
+            withdrawn=frozenset(withdrawn),
+            title=quoted[-1][1:-1],
+        )
+    except ElectionError:
+        return None
+    finally:
+        _CHECKED_BALLOTS.reset(checked)
+
+
+def _canonical_ballots(body: str, candidates: int) -> tuple[Ballot, ...] | None:
+    """The ballot lines of the fast path, each "weight preference ... 0\n"; None if `body` is
+    anything else, or has anything wrong.
+
+    The layout is checked over the whole text at once (substring searches, in C): only ASCII
+    digits, spaces and line ends; every line ends with " 0" (as many " 0\n" as "\n"); no line
+    starts with a space, a line end or a 0 (so a weight is never 0 and no line is a lone 0).
+    Then, once for each distinct line: the weight's range, each preference's (a number looked up
+    among "1" to "n", so a 0 or a leading zero inside a ballot leaves the file to the line-by-line
+    reader) and no candidate ranked twice."""
+    if not body:
+        return ()
+    if (
+        _NOT_BALLOT_TEXT.search(body)
+        or body.count("\n") != body.count(" 0\n")
+        or body[0] in " 0\n"
+        or "\n " in body
+        or "\n0" in body
+    ):
+        return None
+    # Cutting at " 0\n" gives each line's text. Identical lines are read once and share one
+    # (immutable) Ballot: a large election repeats its short ballots many times. Each step below
+    # is a C loop over all the distinct lines (map, zip), and candidate numbers are looked up in
+    # a table rather than converted by int(), which is quicker and checks their range too.
+    lines = body[:-3].split(" 0\n")
+    distinct = list(dict.fromkeys(lines))
+    parts = list(map(str.partition, distinct, repeat(" ")))
+    weights = list(map(itemgetter(0), parts))
+    # A weight over ten digits is over MAX_BALLOT_WEIGHT (and int() refuses 4,300 digits).
+    if max(map(len, weights)) > len(str(MAX_BALLOT_WEIGHT)):
+        return None
+    number = {str(c): c for c in range(1, candidates + 1)}.__getitem__
+    try:
+        rankings = list(
+            map(tuple, map(map, repeat(number), map(str.split, map(itemgetter(2), parts))))
+        )
+    except KeyError:  # a candidate number out of range
+        return None
+    ballots = list(map(Ballot, map(int, weights), rankings))
+    if max(map(_WEIGHT, ballots)) > MAX_BALLOT_WEIGHT:
+        return None
+    # No candidate ranked twice: a ballot's set of preferences is as long as the ballot.
+    if not all(map(eq, map(len, map(set, rankings)), map(len, rankings))):
+        return None
+    return tuple(map(dict(zip(distinct, ballots, strict=True)).__getitem__, lines))
+
+
+def _parse_lines(text: str) -> Election:
+    """The general path: line by line, naming the first line at fault."""
     lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1)]
     lines = [(number, line) for number, line in lines if line]
     if not lines:
@@ -173,8 +320,9 @@ def parse_blt(text: str) -> Election:
             raise BltError(0, "the file ends inside the ballots: expected a line with 0")
         line_number, line = lines[position]
         position += 1
-        if line.isascii() and not _NOT_PLAIN.search(line):
-            values = [int(token) for token in line.split()]
+        tokens = line.split()
+        if line.isascii() and not _NOT_PLAIN.search(line) and max(map(len, tokens)) <= MAX_DIGITS:
+            values = [int(token) for token in tokens]
         else:
             values = _integers(line, line_number)
         if values == [0]:
@@ -212,14 +360,16 @@ def parse_blt(text: str) -> Election:
 
 
 def _integers(line: str, line_number: int) -> list[int]:
-    if _PLAIN_NUMBERS.fullmatch(line):
-        return [int(token) for token in line.split()]
     values: list[int] = []
     for token in line.split():
         # int() accepts "+3", "٣" and "1_000"; the format has plain ASCII digits only.
         body = token[1:] if token.startswith("-") else token
         if not (body.isascii() and body.isdigit()):
             raise BltError(line_number, f"expected whole numbers, found {token!r}")
+        if len(body) > MAX_DIGITS:
+            raise BltError(
+                line_number, f"the number {token[:12]}… has more than {MAX_DIGITS} digits"
+            )
         values.append(int(token))
     return values
 

@@ -270,7 +270,9 @@ class _Count:
         groups: dict[tuple[int, ...], int] = {}
         self.invalid_ballots = 0
         for ballot in election.ballots:
-            preferences = tuple(c for c in ballot.preferences if c not in withdrawn)
+            preferences = ballot.preferences
+            if withdrawn and not withdrawn.isdisjoint(preferences):
+                preferences = tuple(c for c in preferences if c not in withdrawn)
             if preferences:
                 groups[preferences] = groups.get(preferences, 0) + ballot.weight
             else:
@@ -353,17 +355,13 @@ class _Count:
         # Rule 48(3): each paper's transfer value is the surplus times the paper's value when
         # the candidate received it, divided by the candidate's votes, to five decimals with
         # the remainder ignored. All papers the candidate holds are looked at (inclusive).
-        transfer_values: dict[int, int] = {}
         papers_by_value: dict[int, int] = {}
-        gains: dict[int, int] = {}
-        non_transferable = 0
+        values, weights = self.values, self.weights
         for group in self.papers[source]:
-            value = self.values[group]
-            if value not in transfer_values:
-                transfer_values[value] = surplus * value // total
-            new_value = transfer_values[value]
-            papers_by_value[value] = papers_by_value.get(value, 0) + self.weights[group]
-            non_transferable += self._move(group, new_value, gains)
+            value = values[group]
+            papers_by_value[value] = papers_by_value.get(value, 0) + weights[group]
+        transfer_values = {value: surplus * value // total for value in papers_by_value}
+        gains, non_transferable = self._move(self.papers[source], transfer_values)
         self.papers[source] = []
         moved = sum(gains.values())
         loss = surplus - moved - non_transferable
@@ -389,32 +387,45 @@ class _Count:
         self.excluded.append(loser)
         # Rule 50(4): the papers go on at the value they had when the excluded candidate got
         # them (one for first preferences).
-        gains: dict[int, int] = {}
-        non_transferable = 0
-        for group in self.papers[loser]:
-            non_transferable += self._move(group, self.values[group], gains)
+        gains, non_transferable = self._move(self.papers[loser], None)
         self.papers[loser] = []
         transfers = {loser: -self.votes[loser], **gains}
         self.votes[loser] = 0
         self._close_stage("exclusion", loser, (), transfers, non_transferable, 0, tie_break)
 
-    def _move(self, group: int, value: int, gains: dict[int, int]) -> int:
-        """Move a group of papers at `value` to its next continuing preference (rules 48(1),
-        50(2)). Returns the value that could not move (non-transferable papers)."""
-        preferences = self.preferences[group]
-        position = self.positions[group] + 1
-        while position < len(preferences) and preferences[position] not in self.continuing:
-            position += 1
-        amount = self.weights[group] * value
-        if position == len(preferences):
-            return amount
-        target = preferences[position]
-        self.positions[group] = position
-        self.values[group] = value
-        self.papers[target].append(group)
-        self.votes[target] += amount
-        gains[target] = gains.get(target, 0) + amount
-        return 0
+    def _move(
+        self, groups: list[int], transfer_values: dict[int, int] | None
+    ) -> tuple[dict[int, int], int]:
+        """Move each group of papers to its next continuing preference (rules 48(1), 50(2)),
+        at its transfer value (`transfer_values[value on arrival]`, for a surplus) or at the
+        value it has (None, for an exclusion). Returns the votes each candidate gains, in order
+        of first gain, and the value of the papers with no further preference (non-transferable).
+
+        This loop is most of a count's work (every paper that moves passes through it), so it
+        is written out with local names rather than split into a call per group."""
+        preferences, positions, values = self.preferences, self.positions, self.values
+        weights, papers, continuing = self.weights, self.papers, self.continuing
+        gains: dict[int, int] = {}
+        non_transferable = 0
+        for group in groups:
+            value = values[group] if transfer_values is None else transfer_values[values[group]]
+            ranking = preferences[group]
+            end = len(ranking)
+            position = positions[group] + 1
+            while position < end and ranking[position] not in continuing:
+                position += 1
+            amount = weights[group] * value
+            if position == end:
+                non_transferable += amount
+                continue
+            target = ranking[position]
+            positions[group] = position
+            values[group] = value
+            papers[target].append(group)
+            gains[target] = gains.get(target, 0) + amount
+        for target, amount in gains.items():
+            self.votes[target] += amount
+        return gains, non_transferable
 
     def _close_stage(
         self,
