@@ -9,15 +9,16 @@ instead at the first outcome to which no further project with supporters fits
 
 add1u: add1, then the rest of the budget filled greedily by utilitarian welfare.
 
-Skipping ahead is exact: a MES run at per-voter budget b reports an interval [b, b + d) over
-which it takes exactly the same decisions (mes.run's `stable_for`), so every one-unit step inside
-that interval gives the same outcome, which was neither over budget nor a stopping point; the
-loop jumps to the first step at or beyond b + d and reruns MES there. The result is the one of
-the one-unit-at-a-time definition, which tests check against a literal implementation."""
+Skipping ahead is exact: whether to stop at a step depends on that step's outcome only, and a
+MES run at the per-voter budget b + s can certify that the outcome is the same at every budget in
+[b, b + s] (mes.run's `certify`). The loop therefore tries jumps of 1, 2, 4, ... steps while they
+are certified, halves the jump when one is not, and at a jump of one step simply takes the next
+step's run, as the one-unit-at-a-time definition does. Every run it keeps is a plain MES run at
+exactly its step's budget, so the result (prices included) is that of the definition, which the
+tests check against a literal implementation."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -48,36 +49,36 @@ def add1(prepared: Prepared, *, stop: Add1Stop, jump: bool = True) -> Add1Result
     available = {
         p for p in range(len(prepared.ids)) if prepared.total_sat[p] > 0 and prepared.costs[p] > 0
     }
-    step, runs = 0, 0
-    previous: tuple[mes.Run, int] | None = None
-    while True:
-        current = mes.run(prepared, start + step)
+
+    def stops(run: mes.Run) -> bool:
+        selected = set(run.selected)
+        if available <= selected:
+            return True
+        spent = outcome_cost(prepared, run.selected)
+        return stop == "exhaustive" and all(
+            spent + prepared.costs[p] > prepared.budget for p in available - selected
+        )
+
+    step, runs, jump_by = 0, 1, 1
+    current = mes.run(prepared, start)
+    # The first run, at budget / voters, cannot overspend: each voter spends at most their share.
+    assert outcome_cost(prepared, current.selected) <= prepared.budget
+    while not stops(current):
+        if jump and jump_by > 1:
+            runs += 1
+            ahead = mes.run(prepared, start + step + jump_by, certify=current)
+            if ahead.certified:
+                # The same outcome at every step up to here: none of them stops the loop.
+                step, current = step + jump_by, ahead
+                jump_by *= 2
+            else:
+                jump_by //= 2
+            continue
         runs += 1
-        selected = current.selected
-        spent = outcome_cost(prepared, selected)
-        if spent > prepared.budget:
-            # The first run, at budget / voters, cannot overspend: each voter spends at most
-            # their share.
-            assert previous is not None
-            last_run, last_step = previous
-            if last_step != step - 1:
-                # Every step since `last_step` gave the same outcome; rerun the last of them so
-                # that prices and the per-voter budget are those of the one-unit definition.
-                last_run = mes.run(prepared, start + step - 1)
-                runs += 1
-                assert last_run.selected == previous[0].selected
-            return Add1Result(last_run, step - 1, runs)
-        if available <= set(selected):
+        following = mes.run(prepared, start + step + 1, certify=current if jump else None)
+        if outcome_cost(prepared, following.selected) > prepared.budget:
             return Add1Result(current, step, runs)
-        if stop == "exhaustive" and all(
-            spent + prepared.costs[p] > prepared.budget for p in available - set(selected)
-        ):
-            return Add1Result(current, step, runs)
-        previous = (current, step)
-        # Where the run's decisions hold for ever, its outcome would not change however high
-        # the budget, yet high enough budgets buy every project with supporters.
-        assert current.stable_for is not None, "MES outcome constant for all larger budgets"
-        if jump:
-            step += max(1, math.ceil(current.stable_for))
-        else:
-            step += 1
+        step, current = step + 1, following
+        if following.certified:
+            jump_by = 2
+    return Add1Result(current, step, runs)

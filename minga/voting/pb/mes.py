@@ -6,21 +6,36 @@ satisfaction such that the supporters, each paying min(budget, rho x satisfactio
 cost; it buys the project with the smallest rho (ties: the smallest project id compared as a
 string), charges its supporters, and repeats until no project is affordable.
 
-Speed. Voters with the same budget form a class; a class is a bit set over voters, and the number
-of a project's supporters in a class is a popcount. Every quantity of a run is an affine function
-of b as long as the run takes the same decisions (the same winner each round, the same supporters
-paying their whole budget); `run` computes, besides the outcome at b, how far b may grow before
-any of those decisions could change (`stable_until`). The Add1 completion uses it to skip the
-per-voter budgets at which the outcome is provably the same (see completions.py)."""
+How it stays exact and fast:
+
+- Money is a Python integer over one common denominator D (every budget is `numerator / D`).
+  When a price brings a new denominator, D and every numerator are multiplied by the missing
+  factor, so comparisons and sums never build a Fraction.
+- Voters with the same budget history share a class: a voter's budget is the class's; a class
+  splits when only part of it pays for a project. Counting a project's supporters by class is a
+  `Counter` over their class labels (C speed), and the price is found over the distinct budgets.
+- Lazy evaluation with a priority queue: a project's price never falls within a run (budgets only
+  fall), so the price last computed is a lower bound; only the project at the top of the queue is
+  recomputed, until a freshly computed price is the smallest (ties: smallest id as a string).
+
+`run(..., certify=earlier)` also proves, for an earlier run at a smaller per-voter budget b, that
+MES has the same outcome at every per-voter budget in [b, this b] (see `Run.certified`); the Add1
+completion (completions.py) uses this to skip the steps that cannot change the outcome."""
 
 from __future__ import annotations
 
+import heapq
+import math
+from collections import Counter
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from minga.voting.pb.prepared import Prepared
 
 ZERO = Fraction(0)
+# Class 0 holds the voters who have spent everything: they take no further part.
+_SPENT = 0
 
 
 @dataclass(frozen=True)
@@ -35,7 +50,7 @@ class Purchase:
 @dataclass
 class Rejection:
     project: int
-    best_effective_votes: Fraction | None = None  # the most it reached in any round
+    best_effective_votes: Fraction | None = None  # the most it reached (its first round's)
     best_round: int | None = None
     unaffordable_round: int | None = None  # the round at which its supporters' money fell short
     money_left: Fraction | None = None  # their money then
@@ -46,188 +61,285 @@ class Run:
     per_voter_budget: Fraction
     purchases: list[Purchase] = field(default_factory=list)
     rejections: dict[int, Rejection] = field(default_factory=dict)
-    # The run's decisions hold for every per-voter budget in [b, b + stable_for); None: forever.
-    stable_for: Fraction | None = None
+    # With `certify=earlier`: True when MES provably gives this run's outcome at every per-voter
+    # budget between the earlier run's and this one's (both included).
+    certified: bool | None = None
 
     @property
     def selected(self) -> list[int]:
         return [purchase.project for purchase in self.purchases]
 
 
-class _Stability:
-    """The smallest increase of b at which one of the run's comparisons could turn: every
-    comparison is d(b) = value + slope x (b' - b) >= 0 (or > 0) with value >= 0 at b."""
+@dataclass(frozen=True)
+class _Price:
+    """A project's price in the current round: rho per unit of satisfaction, and per unit of
+    the whole-number weight t: `numerator / denominator` (over the run's D)."""
 
-    def __init__(self) -> None:
-        self.limit: Fraction | None = None
-
-    def keep(self, value: Fraction, slope: Fraction) -> None:
-        assert value >= 0, "a comparison the run relies on is false at its own budget"
-        if slope < 0:
-            reach = value / -slope
-            if self.limit is None or reach < self.limit:
-                self.limit = reach
+    rho: Fraction
+    numerator: int
+    denominator: int
+    # The supporters counted by class (approval) or by (class, t) (scored ballots).
+    approval: dict[int, int] | None
+    scored: dict[tuple[int, int], int] | None
 
 
-def run(prepared: Prepared, per_voter_budget: Fraction) -> Run:
-    """MES at one per-voter budget, with the interval over which its decisions hold."""
+class _State:
+    """Budgets of one MES run: voter -> class, class -> budget numerator over D."""
+
+    def __init__(self, prepared: Prepared, per_voter_budget: Fraction) -> None:
+        self.prepared = prepared
+        denominator = per_voter_budget.denominator
+        for cost in prepared.costs:
+            denominator = math.lcm(denominator, cost.denominator)
+        self.d = denominator
+        self.budget = [0, int(per_voter_budget * denominator)]
+        self.size = [0, prepared.voters]
+        self.label = [1] * prepared.voters
+
+    def money(self, p: int) -> int:
+        return sum(
+            map(self.budget.__getitem__, map(self.label.__getitem__, self.prepared.supporters[p]))
+        )
+
+    def price(self, p: int) -> _Price | None:
+        """The price of project p now, or None if its supporters cannot pay for it."""
+        budget = self.budget
+        labels = map(self.label.__getitem__, self.prepared.supporters[p])
+        weights = self.prepared.weights[p]
+        approval: Counter[int] | None = None
+        scored: Counter[tuple[int, int]] | None = None
+        cost = self.prepared.costs[p] * self.d
+        assert cost.denominator == 1
+        need = cost.numerator
+        if weights is None:
+            # Approval: every t is 1; the pairs (budget, supporters), poorest first.
+            approval = Counter(labels)
+            pairs = sorted((budget[c], n) for c, n in approval.items() if budget[c])
+            if sum(b * n for b, n in pairs) < need:
+                return None
+            weight = sum(n for _b, n in pairs)
+            paid = 0
+            for b, n in pairs:
+                # Everyone from here on can pay need / weight: that is the price.
+                if need - paid <= b * weight:
+                    break
+                paid += b * n
+                weight -= n
+        else:
+            scored = Counter(zip(labels, weights, strict=True))
+            entries = sorted(
+                (Fraction(budget[c], t), budget[c], t, n)
+                for (c, t), n in scored.items()
+                if budget[c]
+            )
+            if sum(b * n for _r, b, _t, n in entries) < need:
+                return None
+            weight = sum(t * n for _r, _b, t, n in entries)
+            paid = 0
+            for _r, b, t, n in entries:
+                # Everyone from here on can pay rho x t: the price is what is left over their
+                # weight.
+                if (need - paid) * t <= b * weight:
+                    break
+                paid += b * n
+                weight -= t * n
+        assert weight > 0, "affordable, so the richest supporters can pay"
+        numerator, denominator = need - paid, weight
+        rho = Fraction(numerator, denominator * self.d) / self.prepared.scale[p]
+        return _Price(rho, numerator, denominator, approval, scored)
+
+    def charge(self, p: int, price: _Price) -> None:
+        """Every supporter pays min(budget, price x t); a class splits where only part pays."""
+        factor = price.denominator // math.gcd(price.numerator, price.denominator)
+        if factor > 1:
+            self.d *= factor
+            self.budget = [b * factor for b in self.budget]
+        per_t = price.numerator * factor // price.denominator
+        budget, size = self.budget, self.size
+        remap: dict[Hashable, int] = {}
+        paid = 0
+        items: list[tuple[Hashable, int, int, int]]
+        if price.scored is not None:
+            items = [((c, t), c, t, n) for (c, t), n in price.scored.items()]
+        else:
+            assert price.approval is not None
+            items = [(c, c, 1, n) for c, n in price.approval.items()]
+        for key, c, t, n in items:
+            old = budget[c]
+            new = old - per_t * t
+            if new < 0:
+                new = 0
+            paid += (old - new) * n
+            if n == size[c]:
+                budget[c] = new
+                remap[key] = c
+            elif new == 0:
+                size[c] -= n
+                remap[key] = _SPENT
+            else:
+                size[c] -= n
+                remap[key] = len(budget)
+                budget.append(new)
+                size.append(n)
+        assert paid == self.prepared.costs[p] * self.d, "the supporters pay exactly the cost"
+        supporters = self.prepared.supporters[p]
+        keys: Iterable[Hashable] = map(self.label.__getitem__, supporters)
+        if price.scored is not None:
+            keys = zip(keys, self.prepared.weights[p] or (), strict=True)
+        _consume(map(self.label.__setitem__, supporters, map(remap.__getitem__, keys)))
+
+
+def _consume(iterator: Iterable[None]) -> None:
+    for _ in iterator:
+        pass
+
+
+def run(
+    prepared: Prepared,
+    per_voter_budget: Fraction,
+    *,
+    explain: bool = False,
+    certify: Run | None = None,
+) -> Run:
+    """MES at one per-voter budget. `explain` also finds, for every project not bought, its
+    best effective votes and the round its supporters' money fell short. `certify`: see Run."""
     result = Run(per_voter_budget=per_voter_budget)
-    stability = _Stability()
-    ids, costs, levels = prepared.ids, prepared.costs, prepared.levels
+    ids, costs = prepared.ids, prepared.costs
+    if certify is not None:
+        assert certify.per_voter_budget <= per_voter_budget
+        result.certified = True
     if prepared.voters == 0:
-        result.stable_for = None
         return result
 
     remaining: list[int] = []
     for p in range(len(ids)):
+        result.rejections[p] = Rejection(p)
         if prepared.total_sat[p] > 0 and costs[p] == 0:
             result.purchases.append(Purchase(p, 0, ZERO, ZERO, None))
+            del result.rejections[p]
         elif prepared.total_sat[p] > 0:
             remaining.append(p)
-            result.rejections[p] = Rejection(p)
-        else:
-            result.rejections[p] = Rejection(p)
 
-    # Classes of voters with the same budget, value + slope x (b' - b): (value, slope, bits).
-    everyone = (1 << prepared.voters) - 1
-    classes: dict[int, tuple[Fraction, Fraction, int]] = {
-        0: (per_voter_budget, Fraction(1), everyone)
-    }
-    next_class = 1
-    counts: dict[tuple[int, int, int], int] = {}
-    # The lower bound on each project's price: cost / total satisfaction holds for every budget.
-    bound: dict[int, tuple[Fraction, Fraction]] = {
-        p: (costs[p] / prepared.total_sat[p], ZERO) for p in remaining
-    }
-    round_number = 0
-    while remaining:
-        round_number += 1
-        best: tuple[Fraction, str, int] | None = None
-        rhos: dict[int, tuple[Fraction, Fraction]] = {}
-        details: dict[int, list[tuple[int, int, Fraction, int, bool]]] = {}
-        skipped: list[int] = []
-        # Lazy evaluation, as in pabutools: budgets only fall within a run, so a project's last
-        # price is a lower bound on its price now; once that bound exceeds the best price found,
-        # neither it nor any later project in this order can win the round.
-        for p in sorted(remaining, key=lambda q: (bound[q][0], ids[q])):
-            if best is not None and bound[p][0] > best[0]:
-                skipped.append(p)
+    state = _State(prepared, per_voter_budget)
+    fresh: dict[int, tuple[int, _Price]] = {}
+    alive = set(remaining)
+    # Lower bounds on each project's price: cost / total satisfaction holds at any budget.
+    queue = [(costs[p] / prepared.total_sat[p], ids[p], p) for p in remaining]
+    round_number = 1
+    upper: dict[int, Fraction] = {}
+    if explain:
+        queue = []
+        for p in remaining:
+            price = state.price(p)
+            if price is None:
+                _unaffordable(result, state, p, 1, alive)
                 continue
-            entries: list[tuple[Fraction, int, int, Fraction, int]] = []
-            money_value, money_slope = ZERO, ZERO
-            for c, (value, slope, bits) in classes.items():
-                for level, (s, mask) in enumerate(levels[p]):
-                    n = counts.get((c, p, level))
-                    if n is None:
-                        n = (bits & mask).bit_count()
-                        counts[(c, p, level)] = n
-                    if n:
-                        entries.append((value / s, c, level, s, n))
-                        money_value += n * value
-                        money_slope += n * slope
-            cost = costs[p]
-            if money_value < cost:
-                # Unaffordable now, hence for the rest of this run (budgets only fall).
-                stability.keep(cost - money_value, -money_slope)
-                remaining.remove(p)
-                rejection = result.rejections[p]
-                rejection.unaffordable_round = round_number
-                rejection.money_left = money_value
+            fresh[p] = (1, price)
+            queue.append((price.rho, ids[p], p))
+            if price.rho > 0:
+                result.rejections[p].best_effective_votes = costs[p] / (
+                    price.rho * prepared.unit[p]
+                )
+                result.rejections[p].best_round = 1
+        upper = {p: Fraction(state.money(p), state.d) for p in alive}
+    heapq.heapify(queue)
+    earlier = [purchase for purchase in certify.purchases if purchase.round] if certify else []
+
+    def top() -> int | None:
+        """The project with the smallest fresh price this round, or None."""
+        while queue:
+            _rho, _id, p = queue[0]
+            if p not in alive:
+                heapq.heappop(queue)
                 continue
-            stability.keep(money_value - cost, money_slope)
-            entries.sort(key=lambda e: e[0])
-            denominator = sum((e[3] * e[4] for e in entries), ZERO)
-            paid_value, paid_slope = ZERO, ZERO
-            rho_value = rho_slope = ZERO
-            poor = 0
-            for _ratio, c, _level, s, n in entries:
-                rho_value = (cost - paid_value) / denominator
-                if rho_value * s <= classes[c][0]:
-                    break
-                value, slope, _ = classes[c]
-                paid_value += n * value
-                paid_slope += n * slope
-                denominator -= s * n
-                poor += 1
-            # The supporters' money covers the cost, so the last of them at the latest can pay.
-            assert poor < len(entries) and denominator > 0
-            rho_slope = -paid_slope / denominator
-            flags: list[tuple[int, int, Fraction, int, bool]] = []
-            for index, (_ratio, c, level, s, n) in enumerate(entries):
-                value, slope, _ = classes[c]
-                if index < poor:
-                    # A supporter who pays all they have: their budget stays <= rho x s.
-                    stability.keep(rho_value * s - value, rho_slope * s - slope)
-                else:
-                    stability.keep(value - rho_value * s, slope - rho_slope * s)
-                flags.append((c, level, s, n, index < poor))
-            rhos[p] = (rho_value, rho_slope)
-            bound[p] = (rho_value, rho_slope)
-            details[p] = flags
-            candidate = (rho_value, ids[p], p)
-            if best is None or candidate[:2] < best[:2]:
-                best = candidate
-        if best is None:
+            seen = fresh.get(p)
+            if seen is not None and seen[0] == round_number:
+                return p
+            heapq.heappop(queue)
+            price = state.price(p)
+            if price is None:
+                _unaffordable(result, state, p, round_number, alive)
+                continue
+            fresh[p] = (round_number, price)
+            heapq.heappush(queue, (price.rho, ids[p], p))
+        return None
+
+    while True:
+        winner = top()
+        if winner is None:
             break
-        rho_value, _, winner = best
-        rho_slope = rhos[winner][1]
-        for p, (other_value, other_slope) in rhos.items():
-            if p != winner:
-                # The winner keeps the smallest price (ties go to the smaller id, fixed in b).
-                stability.keep(other_value - rho_value, other_slope - rho_slope)
-        for p in skipped:
-            # A skipped project's bound stays above the winner's price (the bound is itself a
-            # price from an earlier round, affine in b under that round's decisions).
-            stability.keep(bound[p][0] - rho_value, bound[p][1] - rho_slope)
-        for p, (other_value, _slope) in rhos.items():
-            maybe = result.rejections.get(p)
-            if p != winner and maybe is not None and other_value > 0:
-                rejection = maybe
-                votes = costs[p] / (other_value * prepared.unit[p])
-                if rejection.best_effective_votes is None or votes > rejection.best_effective_votes:
-                    rejection.best_effective_votes = votes
-                    rejection.best_round = round_number
+        price = fresh[winner][1]
+        heapq.heappop(queue)
+        alive.discard(winner)
+        if result.certified:
+            result.certified = _round_certified(earlier, round_number, winner, top, fresh, ids)
         unit = prepared.unit[winner]
         result.purchases.append(
             Purchase(
                 winner,
                 round_number,
-                rho_value,
-                rho_value * unit,
-                costs[winner] / (rho_value * unit) if rho_value > 0 else None,
+                price.rho,
+                price.rho * unit,
+                costs[winner] / (price.rho * unit) if price.rho > 0 else None,
             )
         )
         del result.rejections[winner]
-        remaining.remove(winner)
-
-        # Charge the supporters: split every class they are in by what they paid.
-        by_key: dict[tuple[Fraction, Fraction], int] = {}
-        moved: dict[int, int] = {}
-        for c, level, s, _n, is_poor in details[winner]:
-            value, slope, bits = classes[c]
-            mask = levels[winner][level][1]
-            # A supporter who paid all they had is left with nothing, for every b in range.
-            key = (ZERO, ZERO) if is_poor else (value - rho_value * s, slope - rho_slope * s)
-            payers = bits & mask
-            by_key[key] = by_key.get(key, 0) | payers
-            moved[c] = moved.get(c, 0) | payers
-        new_classes: dict[int, tuple[Fraction, Fraction, int]] = {}
-        for c, (value, slope, bits) in classes.items():
-            if c in moved:
-                rest = bits & ~moved[c]
-                if rest:
-                    by_key[(value, slope)] = by_key.get((value, slope), 0) | rest
-            else:
-                key = (value, slope)
-                if key in by_key:
-                    by_key[key] |= bits
-                else:
-                    new_classes[c] = (value, slope, bits)
-        for (value, slope), bits in by_key.items():
-            if value == 0 and slope == 0:
-                continue  # voters with nothing left take no further part
-            new_classes[next_class] = (value, slope, bits)
-            next_class += 1
-        classes = new_classes
-    result.stable_for = stability.limit
+        state.charge(winner, price)
+        round_number += 1
+        if explain:
+            # A project's supporters lose at most what was just paid; check exactly only those
+            # whose money may now fall short of their cost.
+            _explain_affordability(result, state, alive, upper, costs[winner], round_number)
+    if result.certified and len(earlier) != round_number - 1:
+        result.certified = False
     return result
+
+
+def _round_certified(
+    earlier: list[Purchase],
+    round_number: int,
+    winner: int,
+    top: object,
+    fresh: dict[int, tuple[int, _Price]],
+    ids: tuple[str, ...],
+) -> bool:
+    """Budgets only grow with b while the same projects are bought (each supporter pays
+    min(budget, rho x s), and rho falls as budgets grow), so prices only fall: the earlier run's
+    winner costs at most what it cost there, and every other project at least what it costs
+    here. If the earlier winner's (price, id) is below every other project's (price, id) here,
+    it wins this round at every budget in between."""
+    if round_number > len(earlier) or earlier[round_number - 1].project != winner:
+        return False
+    assert callable(top)
+    second = top()
+    if second is None:
+        return True
+    bound = earlier[round_number - 1].rho
+    return (bound, ids[winner]) < (fresh[second][1].rho, ids[second])
+
+
+def _unaffordable(result: Run, state: _State, p: int, round_number: int, alive: set[int]) -> None:
+    alive.discard(p)
+    rejection = result.rejections[p]
+    if rejection.unaffordable_round is None:
+        rejection.unaffordable_round = round_number
+        rejection.money_left = Fraction(state.money(p), state.d)
+
+
+def _explain_affordability(
+    result: Run,
+    state: _State,
+    alive: set[int],
+    upper: dict[int, Fraction],
+    spent: Fraction,
+    round_number: int,
+) -> None:
+    """After a purchase of cost `spent`, every project's supporters have at most `spent` less
+    than before: only those whose money may now fall short of their cost are checked exactly."""
+    costs = state.prepared.costs
+    for p in sorted(alive):
+        upper[p] -= spent
+        if upper[p] < costs[p]:
+            upper[p] = Fraction(state.money(p), state.d)
+            if upper[p] < costs[p]:
+                _unaffordable(result, state, p, round_number, alive)

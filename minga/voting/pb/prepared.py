@@ -1,9 +1,10 @@
-"""An election compiled once for the rules: each project's supporters as bit sets over voters,
-grouped by the satisfaction they draw from it, so that counting the supporters in any group of
-voters is one `&` and one `bit_count()` on Python integers."""
+"""An election compiled once for the rules: each project's supporters as a list of voter
+indices, with the satisfaction each draws from it as a whole number `t` times a per-project
+scale (`satisfaction = t x scale[p]`), so that the rules compute with Python integers only."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
@@ -20,20 +21,17 @@ class Prepared:
     costs: tuple[Fraction, ...]
     budget: Fraction
     voters: int
-    # levels[p]: (satisfaction s > 0, bit set of the voters who draw s from project p).
-    levels: tuple[tuple[tuple[Fraction, int], ...], ...]
+    # supporters[p]: the voters who draw a positive satisfaction from project p, ascending.
+    supporters: tuple[tuple[int, ...], ...]
+    # weights[p][i]: the whole number t of supporters[p][i]; None where every t is 1 (approval).
+    weights: tuple[tuple[int, ...] | None, ...]
+    # A supporter's satisfaction from p is t x scale[p].
+    scale: tuple[Fraction, ...]
     total_sat: tuple[Fraction, ...]
     # The unit in which a project's effective votes are counted: a supporter's satisfaction
     # for approval-like ballots (cost or 1), one point for scored ballots.
     unit: tuple[Fraction, ...]
     satisfaction: str  # "cost", "cardinality" or "score" (cumulative and scoring ballots)
-
-
-def _bits(indices: list[int], size: int) -> int:
-    buffer = bytearray((size + 7) // 8)
-    for i in indices:
-        buffer[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(buffer, "little")
 
 
 def prepare(instance: Instance, profile: Profile, sat: Satisfaction) -> Prepared:
@@ -43,18 +41,26 @@ def prepare(instance: Instance, profile: Profile, sat: Satisfaction) -> Prepared
     position = {project_id: i for i, project_id in enumerate(ids)}
     n = len(profile.ballots)
     if profile.scored:
-        by_score: list[dict[Fraction, list[int]]] = [{} for _ in ids]
+        given: list[list[tuple[int, Fraction]]] = [[] for _ in ids]
         for v, ballot in enumerate(profile.ballots):
             assert ballot.points is not None
             for project_id, points in zip(ballot.projects, ballot.points, strict=True):
                 if points > 0:
-                    by_score[position[project_id]].setdefault(points, []).append(v)
-        levels = tuple(
-            tuple((score, _bits(voters, n)) for score, voters in sorted(groups.items()))
-            for groups in by_score
+                    given[position[project_id]].append((v, points))
+        supporters = tuple(tuple(v for v, _ in pairs) for pairs in given)
+        # The smallest common denominator of a project's points makes every t whole.
+        denominators = [math.lcm(1, *(x.denominator for _, x in pairs)) for pairs in given]
+        weights: tuple[tuple[int, ...] | None, ...] = tuple(
+            tuple(int(x * q) for _, x in pairs)
+            for pairs, q in zip(given, denominators, strict=True)
         )
+        scale = tuple(Fraction(1, q) for q in denominators)
         unit = tuple(Fraction(1) for _ in ids)
         satisfaction = "score"
+        total_sat = tuple(
+            sum(w, 0) * s if w is not None else Fraction(0)
+            for w, s in zip(weights, scale, strict=True)
+        )
     else:
         approvers: list[list[int]] = [[] for _ in ids]
         for v, ballot in enumerate(profile.ballots):
@@ -62,18 +68,19 @@ def prepare(instance: Instance, profile: Profile, sat: Satisfaction) -> Prepared
                 approvers[position[project_id]].append(v)
         unit = tuple(cost if sat == "cost" else Fraction(1) for cost in costs)
         # A zero-cost project gives no cost satisfaction (pabutools' Cost_Sat: cost if approved).
-        levels = tuple(
-            ((unit[p], _bits(approvers[p], n)),) if approvers[p] and unit[p] > 0 else ()
-            for p in range(len(ids))
-        )
+        supporters = tuple(tuple(approvers[p]) if unit[p] > 0 else () for p in range(len(ids)))
+        weights = tuple(None for _ in ids)
+        scale = unit
         satisfaction = sat
-    total_sat = tuple(sum((s * mask.bit_count() for s, mask in lv), Fraction(0)) for lv in levels)
+        total_sat = tuple(len(supporters[p]) * unit[p] for p in range(len(ids)))
     return Prepared(
         ids=ids,
         costs=costs,
         budget=instance.budget,
         voters=n,
-        levels=levels,
+        supporters=supporters,
+        weights=weights,
+        scale=scale,
         total_sat=total_sat,
         unit=unit,
         satisfaction=satisfaction,

@@ -48,12 +48,12 @@ def mes_rule(instance: Instance, profile: Profile, options: Options) -> Outcome:
     prepared = prepare(instance, profile, options.sat)
     steps: int | None = None
     if options.completion == "none":
-        final = mes.run(
-            prepared, prepared.budget / prepared.voters if prepared.voters else Fraction(0)
-        )
+        per_voter = prepared.budget / prepared.voters if prepared.voters else Fraction(0)
     else:
         result = completions.add1(prepared, stop=options.add1_stop)
-        final, steps = result.run, result.steps
+        per_voter, steps = result.run.per_voter_budget, result.steps
+    # The explained run: the same outcome, with every project's account.
+    final = mes.run(prepared, per_voter, explain=True)
     selected = final.selected
     explanations: dict[int, Explanation] = {}
     for position, purchase in enumerate(final.purchases, start=1):
@@ -68,7 +68,7 @@ def mes_rule(instance: Instance, profile: Profile, options: Options) -> Outcome:
             cost=prepared.costs[purchase.project],
         )
     for p, rejection in final.rejections.items():
-        if not prepared.levels[p]:
+        if not prepared.supporters[p]:
             explanations[p] = Explanation(
                 prepared.ids[p], False, "mes-no-supporters", cost=prepared.costs[p]
             )

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from conftest import shared_path
 from minga.voting import pb_cli
 from minga.voting.pabulib import parse_file, parse_string
-from minga.voting.pb import Options, tally
+from minga.voting.pb import Options, mes, tally
 from minga.voting.pb.completions import add1
 from minga.voting.pb.model import Ballot, Instance, Profile, Project
 from minga.voting.pb.prepared import prepare
@@ -82,39 +82,48 @@ def test_mes_reads_cumulative_points_as_satisfaction():
     assert outcome.selected == ("a",)
 
 
-def naive_mes(instance, profile, per_voter):
-    """A literal MES, voter by voter, written independently of minga.voting.pb.mes."""
+def naive_mes(instance, profile, per_voter, sat="cardinality"):
+    """A literal MES, voter by voter, written independently of minga.voting.pb.mes: each voter's
+    satisfaction from a project is 1 (cardinality), its cost (cost) or their points (scored)."""
     budgets = [per_voter] * len(profile.ballots)
-    approvals = [set(b.projects) for b in profile.ballots]
-    remaining = [
-        p for p in instance.projects if p.cost > 0 and any(p.project_id in a for a in approvals)
-    ]
-    chosen = [
-        p.project_id
+
+    def satisfaction(ballot, project):
+        if project.project_id not in ballot.projects:
+            return Fraction(0)
+        if ballot.points is not None:
+            return ballot.points[ballot.projects.index(project.project_id)]
+        return project.cost if sat == "cost" else Fraction(1)
+
+    sats = {
+        p.project_id: [satisfaction(ballot, p) for ballot in profile.ballots]
         for p in instance.projects
-        if p.cost == 0 and any(p.project_id in a for a in approvals)
-    ]
+    }
+    wanted = [p for p in instance.projects if any(s > 0 for s in sats[p.project_id])]
+    chosen = [p.project_id for p in wanted if p.cost == 0]
+    remaining = [p for p in wanted if p.cost > 0]
     while True:
         best = None
         for project in remaining:
-            supporters = [i for i, a in enumerate(approvals) if project.project_id in a]
+            sat_of = sats[project.project_id]
+            supporters = [i for i, s in enumerate(sat_of) if s > 0]
             if sum(budgets[i] for i in supporters) < project.cost:
                 continue
-            low, rho = sorted(supporters, key=lambda i: budgets[i]), None
-            paid = Fraction(0)
-            for k, i in enumerate(low):
-                candidate = (project.cost - paid) / (len(low) - k)
-                if candidate <= budgets[i]:
+            low = sorted(supporters, key=lambda i: budgets[i] / sat_of[i])
+            paid, weight, rho = Fraction(0), sum(sat_of[i] for i in low), None
+            for i in low:
+                candidate = (project.cost - paid) / weight
+                if candidate * sat_of[i] <= budgets[i]:
                     rho = candidate
                     break
                 paid += budgets[i]
+                weight -= sat_of[i]
             if best is None or (rho, project.project_id) < best[:2]:
                 best = (rho, project.project_id, project, supporters)
         if best is None:
             return chosen
         rho, pid, project, supporters = best
         for i in supporters:
-            budgets[i] -= min(budgets[i], rho)
+            budgets[i] -= min(budgets[i], rho * sats[pid][i])
         chosen.append(pid)
         remaining.remove(project)
 
@@ -165,15 +174,55 @@ def test_add1_skipping_ahead_equals_raising_the_budget_one_unit_at_a_time(elec, 
 
 
 @settings(max_examples=80, deadline=None)
-@given(small_elections())
-def test_mes_equals_a_literal_voter_by_voter_implementation(elec):
+@given(small_elections(), st.sampled_from(["cost", "cardinality"]), st.integers(0, 40))
+def test_mes_equals_a_literal_voter_by_voter_implementation(elec, sat, extra):
     instance, profile = elec
+    per_voter = instance.budget / len(profile.ballots) + extra
 
-    outcome = tally(instance, profile, "mes", Options(sat="cardinality"))
+    run = mes.run(prepare(instance, profile, sat), per_voter)
+    explained = mes.run(prepare(instance, profile, sat), per_voter, explain=True)
 
-    assert list(outcome.selected) == naive_mes(
-        instance, profile, instance.budget / len(profile.ballots)
+    expected = naive_mes(instance, profile, per_voter, sat)
+    assert [instance.projects[p].project_id for p in run.selected] == expected
+    assert explained.purchases == run.purchases
+
+
+@st.composite
+def scored_elections(draw):
+    count = draw(st.integers(1, 5))
+    costs = {str(i): draw(st.integers(0, 60)) for i in range(count)}
+    points = st.fractions(min_value=0, max_value=9, max_denominator=4)
+    ballots = draw(
+        st.lists(st.dictionaries(st.sampled_from(sorted(costs)), points), min_size=1, max_size=8)
     )
+    return election(draw(st.integers(1, 120)), costs, ballots, "cumulative")
+
+
+@settings(max_examples=60, deadline=None)
+@given(scored_elections(), st.integers(0, 30))
+def test_mes_on_scored_ballots_equals_a_literal_implementation(elec, extra):
+    instance, profile = elec
+    per_voter = instance.budget / len(profile.ballots) + extra
+
+    run = mes.run(prepare(instance, profile, "cost"), per_voter)
+
+    expected = naive_mes(instance, profile, per_voter)
+    assert [instance.projects[p].project_id for p in run.selected] == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_elections(), st.integers(0, 30), st.integers(1, 30))
+def test_a_certified_run_has_the_outcome_of_every_budget_in_between(elec, start, length):
+    instance, profile = elec
+    prepared = prepare(instance, profile, "cost")
+    low = instance.budget / len(profile.ballots) + start
+    earlier = mes.run(prepared, low)
+
+    later = mes.run(prepared, low + length, certify=earlier)
+
+    if later.certified:
+        for k in range(length + 1):
+            assert mes.run(prepared, low + k).selected == earlier.selected
 
 
 def test_add1_reproduces_the_official_result_of_assen_2024():
@@ -197,7 +246,17 @@ def test_add1_jumps_end_at_the_same_step_as_single_steps(elec, stop):
 
     assert (jumping.run.selected, jumping.steps) == (stepping.run.selected, stepping.steps)
     assert jumping.run.per_voter_budget == stepping.run.per_voter_budget
-    assert jumping.runs <= stepping.runs + 1
+    assert jumping.run.purchases == stepping.run.purchases
+
+
+def test_add1_certified_jumps_skip_most_steps_on_assen_2024():
+    instance, profile = parse_file(shared_path("pabulib", "Netherlands_Assen_2024.pb"))
+    prepared = prepare(instance, profile, "cost")
+
+    jumping = add1(prepared, stop="within-budget")
+
+    assert jumping.steps == 843
+    assert jumping.runs < jumping.steps // 4
 
 
 def reference_cases():
