@@ -5,6 +5,7 @@ form with which officials and administrators register an organisation."""
 import hashlib
 import json
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -50,23 +51,46 @@ def _directory_version() -> str:
     return version
 
 
+# The query parameters the directory reads, in the order of its cache keys and links.
+DIRECTORY_PARAMS = ("q", "territory", "classification", "page")
+
+
+def _directory_query(request: HttpRequest) -> str:
+    """The query string reduced to what the directory reads, in a fixed order: the cache key
+    of a page (parameters it ignores, like a tracker's, do not multiply the entries) and the
+    address the language links come back to."""
+    return urlencode([(k, v) for k in DIRECTORY_PARAMS if (v := request.GET.get(k, "").strip())])
+
+
+def _cache_key(kind: str, request: HttpRequest) -> str:
+    source = "|".join(
+        [_directory_version(), translation.get_language() or "", kind, _directory_query(request)]
+    )
+    return f"actors:directory:{kind}:" + hashlib.sha256(source.encode()).hexdigest()
+
+
+def _filter_territories() -> list[Any]:
+    """The territory filter's choices, read once per data version (the heaviest query of a
+    directory page rendered afresh, and the same for every query and language)."""
+    key = (
+        "actors:directory:territories:" + hashlib.sha256(_directory_version().encode()).hexdigest()
+    )
+    territories = cache.get(key)
+    if not isinstance(territories, list):
+        territories = selectors.territories_with_organizations()
+        cache.set(key, territories, DIRECTORY_CACHE_S)
+    return territories
+
+
 def _directory_html(request: HttpRequest, *, htmx: bool) -> str:
     """The directory's filter form and results (or, for HTMX, the results and the count),
     rendered once per data version, language and query: the page is the busiest of the
     site (bench/http.py). Nothing user-specific is in it: the form is a GET form, no token."""
-    key_source = "|".join(
-        [
-            _directory_version(),
-            translation.get_language() or "",
-            "htmx" if htmx else "page",
-            request.GET.urlencode(),
-        ]
-    )
-    key = "actors:directory:" + hashlib.sha256(key_source.encode()).hexdigest()
+    key = _cache_key("htmx" if htmx else "body", request)
     cached = cache.get(key)
     if isinstance(cached, str):
         return cached
-    form = DirectoryFilterForm(request.GET, territories=selectors.territories_with_organizations())
+    form = DirectoryFilterForm(request.GET, territories=_filter_territories())
     territory = None
     classification = ""
     query = ""
@@ -103,14 +127,41 @@ def _directory_html(request: HttpRequest, *, htmx: bool) -> str:
     return html
 
 
+def _page_is_shared(request: HttpRequest) -> bool:
+    """Whether the whole page is the same for everyone who asks in this language: an anonymous
+    visitor with no message waiting. The base template then holds nothing of theirs: no name,
+    no logout form, no CSRF token (core/base.html renders those for signed-in people only)."""
+    return not request.user.is_authenticated and len(messages.get_messages(request)) == 0
+
+
+def _page_html(request: HttpRequest) -> str:
+    body = mark_safe(_directory_html(request, htmx=False))  # noqa: S308 - our own template's output
+    query = _directory_query(request)
+    context = {
+        "directory_body": body,
+        # The language links come back to the page as cached, not as this request spelled it.
+        "language_next": request.path + (f"?{query}" if query else ""),
+    }
+    return render_to_string("actors/organization_list.html", context, request=request)
+
+
 @require_GET
 def organization_list(request: HttpRequest) -> HttpResponse:
     # HTMX asks for the results region only; everyone else gets the whole page.
     if request.headers.get("HX-Request") == "true":
         response = HttpResponse(_directory_html(request, htmx=True))
+    elif _page_is_shared(request):
+        # The busiest page of the site: anonymous visitors get the whole page from the cache,
+        # rendered once per data version, language and query, with no template work.
+        # Kept as bytes: the response sends them as they are, with no encoding per request.
+        key = _cache_key("page", request)
+        page = cache.get(key)
+        if not isinstance(page, bytes):
+            page = _page_html(request).encode()
+            cache.set(key, page, DIRECTORY_CACHE_S)
+        response = HttpResponse(page)
     else:
-        body = mark_safe(_directory_html(request, htmx=False))  # noqa: S308 - our own template's output
-        response = render(request, "actors/organization_list.html", {"directory_body": body})
+        response = HttpResponse(_page_html(request))
     # The same URL answers with a fragment or a page: caches must keep them apart.
     response["Vary"] = "HX-Request"
     return response

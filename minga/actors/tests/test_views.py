@@ -278,3 +278,129 @@ def test_an_official_cannot_register_outside_their_territory(
     assert response.status_code == 400
     assert 'id="id_area_errors"' in text(response)
     assert Organization.objects.count() == 0
+
+
+# --- the whole-page cache of the directory ------------------------------------------------
+
+
+def test_an_anonymous_directory_page_is_served_whole_from_the_cache(
+    client: Client, sample: Sample
+) -> None:
+    first = client.get(LIST, {"q": "cafe"})
+    second = client.get(LIST, {"q": "cafe"})
+
+    assert [t.name for t in first.templates][:2] == [
+        "actors/_directory.html",
+        "actors/_field.html",
+    ]
+    assert "actors/organization_list.html" in [t.name for t in first.templates]
+    assert second.templates == []
+    assert second.content == first.content
+    assert "2 organizaciones encontradas" in text(second)
+    assert second["Vary"] == "HX-Request, Accept-Language, Cookie"
+    assert list(second.cookies) == []
+
+
+def test_parameters_the_directory_ignores_share_the_cached_page_and_links(
+    client: Client, sample: Sample
+) -> None:
+    plain = client.get(LIST, {"q": "cafe"})
+    tracked = client.get(LIST + "?utm_source=radio&q=cafe")
+
+    assert tracked.templates == []
+    assert tracked.content == plain.content
+    assert 'href="/i18n/en/?next=/actors/%3Fq%3Dcafe"' in text(tracked)
+
+
+def test_each_language_has_its_own_cached_page(client: Client, sample: Sample) -> None:
+    spanish = text(client.get(LIST))
+    client.cookies["django_language"] = "en"
+    english = text(client.get(LIST))
+
+    assert '<html lang="es">' in spanish
+    assert '<html lang="en">' in english
+    assert 'hreflang="en" aria-current="true"' in english
+
+
+def test_a_signed_in_visitor_never_gets_the_anonymous_page_nor_leaves_theirs(
+    client: Client, places: Places, sample: Sample
+) -> None:
+    anonymous_before = text(client.get(LIST))
+    signed_in(client, places, None)
+    mine = client.get(LIST)
+    client.logout()
+    anonymous_after = client.get(LIST)
+
+    assert "u-None" not in anonymous_before
+    assert mine.templates != []
+    assert ">u-None</a>" in text(mine)
+    assert 'action="/accounts/logout/"' in text(mine)
+    assert "4 organizaciones encontradas" in text(mine)
+    assert "u-None" not in text(anonymous_after)
+    assert "csrfmiddlewaretoken" not in text(anonymous_after)
+
+
+def test_an_anonymous_visitor_with_a_message_waiting_sees_it(
+    client: Client, sample: Sample
+) -> None:
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    client.get(LIST)  # the shared page is in the cache
+    storage = CookieStorage(RequestFactory().get(LIST))
+    storage.add(constants.SUCCESS, "Sesión cerrada.")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    client.cookies["messages"] = carrier.cookies["messages"].value
+
+    with_message = client.get(LIST)
+    after = client.get(LIST)
+
+    assert '<p class="message success">Sesión cerrada.</p>' in text(with_message)
+    assert "Sesión cerrada." not in text(after)
+    assert after.templates == []
+
+
+def test_a_new_organization_appears_once_the_data_version_is_read_again(
+    client: Client, places: Places, sample: Sample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minga.actors import views
+    from minga.actors.services import organization_create
+
+    # A long lag, so that a slow machine cannot let the version expire before we expire it.
+    monkeypatch.setattr(views, "DIRECTORY_VERSION_TTL_S", 3600.0)
+    client.get(LIST)
+    client.get(LIST, {"q": "caficultores"}, HTTP_HX_REQUEST="true")
+    organization_create(
+        actor=None,
+        now=NOW + timedelta(minutes=1),
+        name="Caficultores Nuevos de Apuela",
+        classification="associative",
+        area_id=places.apuela.pk,
+    )
+
+    within_lag = text(client.get(LIST))
+    read_at, version = views._version_memo
+    views._version_memo = (read_at - 3601.0, version)
+    page_after = text(client.get(LIST))
+    fragment_after = text(client.get(LIST, {"q": "caficultores"}, HTTP_HX_REQUEST="true"))
+
+    assert "4 organizaciones encontradas" in within_lag
+    assert "Caficultores Nuevos de Apuela" not in within_lag
+    assert "5 organizaciones encontradas" in page_after
+    assert "Caficultores Nuevos de Apuela" in page_after
+    assert "2 organizaciones encontradas" in fragment_after
+    assert "Caficultores Nuevos de Apuela" in fragment_after
+
+
+def test_the_htmx_fragment_and_the_page_are_cached_apart(client: Client, sample: Sample) -> None:
+    page = text(client.get(LIST, {"q": "municipio"}))
+    fragment = text(client.get(LIST, {"q": "municipio"}, HTTP_HX_REQUEST="true"))
+    page_again = text(client.get(LIST, {"q": "municipio"}))
+
+    assert "<html" in page and page_again == page
+    assert "<html" not in fragment
+    assert 'id="result-count" hx-swap-oob="innerHTML"' in fragment
+    assert "1 organización encontrada" in fragment

@@ -44,22 +44,25 @@ def test_signing_in_with_2fa_as_an_official(page, axe):
 
 
 def test_switching_language(page, axe):
-    page.goto("/accounts/login/")
+    page.goto("/accounts/login/?next=/actors/")
     axe(page)
     assert page.locator("html").get_attribute("lang") == "es"
+    languages = page.get_by_role("navigation", name="Idioma")
+    assert languages.get_by_role("link", name="Español").get_attribute("aria-current") == "true"
 
-    page.get_by_label("Idioma").select_option("en")
-    page.locator("form.lang button[type=submit]").click()
+    languages.get_by_role("link", name="English").click()
     page.wait_for_function("document.documentElement.lang === 'en'")
     axe(page)
 
-    assert page.url.endswith("/accounts/login/")
-    assert page.locator("#language-select").input_value() == "en"
-    page.locator("#language-select").select_option("es")
-    page.locator("form.lang button[type=submit]").click()
+    assert page.url.endswith("/accounts/login/?next=/actors/")
+    languages = page.locator("nav.lang")  # its name is translated
+    assert languages.get_by_role("link", name="English").get_attribute("aria-current") == "true"
+    assert languages.get_by_role("link", name="Español").get_attribute("aria-current") is None
+    languages.get_by_role("link", name="Español").click()
     page.wait_for_function("document.documentElement.lang === 'es'")
     axe(page)
-    assert page.locator("#language-select").input_value() == "es"
+    assert page.url.endswith("/accounts/login/?next=/actors/")
+    assert page.get_by_role("button", name="Ingresar").is_visible()
 
 
 def test_a_refused_bad_form_with_its_error_shown(page, axe):
