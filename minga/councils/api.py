@@ -199,6 +199,43 @@ class VotesIn(Schema):
     votes: dict[int, str]
 
 
+class RecountIn(Schema):
+    start_date: date
+
+
+class RecountOut(Schema):
+    mandate_id: int
+    seat_id: int
+    person_id: int
+    person: str
+    start_date: date
+    departed_person_id: int
+    recount_sheet: dict[str, Any]
+
+
+class DecisionIn(Schema):
+    text: str = Field(..., min_length=1, max_length=20_000)
+    is_priority_need: bool = False
+    service_category: str = ""
+    country: str = Field("EC", min_length=2, max_length=2)
+    territory_code: str | None = Field(None, min_length=1, max_length=20)
+
+
+class DecisionOut(Schema):
+    id: int
+    motion_id: int
+    council_id: int
+    text: str
+    is_priority_need: bool
+    service_category: str
+    territory_code: str | None
+    published_at: datetime
+
+
+class MinutesIn(Schema):
+    minutes: str = Field(..., min_length=1, max_length=100_000)
+
+
 # --- helpers ----------------------------------------------------------------------------------
 
 
@@ -357,6 +394,12 @@ def _now() -> datetime:
 
 
 # --- reads ------------------------------------------------------------------------------------
+
+
+@router.get("/popolo", response=dict[str, list[dict[str, Any]]])
+def popolo(request: HttpRequest) -> dict[str, list[dict[str, Any]]]:
+    """The councils as Popolo: organisations, posts per seat and term, memberships with dates."""
+    return selectors.popolo_document()
 
 
 @router.get("/councils", response=list[CouncilOut])
@@ -609,3 +652,97 @@ def motion_votes(request: HttpRequest, motion_id: int, payload: VotesIn) -> dict
         now=_now(),
     )
     return _motion_out(closed)
+
+
+def _decision_out(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "motion_id": d.motion_id,
+        "council_id": d.council_id,
+        "text": d.text,
+        "is_priority_need": d.is_priority_need,
+        "service_category": d.service_category,
+        "territory_code": d.territory.code if d.territory_id else None,
+        "published_at": d.published_at,
+    }
+
+
+@router.post(
+    "/seats/{seat_id}/recount",
+    auth=writer,
+    response={201: RecountOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def seat_recount(request: HttpRequest, seat_id: int, payload: RecountIn) -> Status:
+    """Fills a vacant civil seat by a recount of the stored ballots; answers with the recount
+    sheet (who fills the seat and every stage)."""
+    seat = selectors.seat_by_id(seat_id=seat_id)
+    if seat is None:
+        raise FieldError(404, "no such seat", "seat_id")
+    _official(request, seat.term.council)
+    mandate = _call(
+        services.vacancy_fill_by_recount,
+        actor=request.user,
+        seat=seat,
+        start_date=payload.start_date,
+        now=_now(),
+    )
+    departed = selectors.mandate_departed_of_seat(seat=seat)
+    assert departed is not None and mandate.recount_sheet is not None
+    return Status(
+        201,
+        {
+            "mandate_id": mandate.pk,
+            "seat_id": seat.pk,
+            "person_id": mandate.person_id,
+            "person": mandate.person.name,
+            "start_date": mandate.start_date,
+            "departed_person_id": departed.person_id,
+            "recount_sheet": mandate.recount_sheet,
+        },
+    )
+
+
+@router.post(
+    "/motions/{motion_id}/decision",
+    auth=writer,
+    response={201: DecisionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def decision_publish(request: HttpRequest, motion_id: int, payload: DecisionIn) -> Status:
+    x = selectors.motion_by_id(motion_id=motion_id)
+    if x is None:
+        raise FieldError(404, "no such motion", "motion_id")
+    _official(request, x.meeting.council)
+    territory = None
+    if payload.territory_code is not None:
+        territory = territory_by_code(country_code=payload.country, code=payload.territory_code)
+        if territory is None:
+            raise FieldError(404, "no such territory", "territory_code")
+    decision = _call(
+        services.decision_publish,
+        actor=request.user,
+        motion=x,
+        text=payload.text,
+        is_priority_need=payload.is_priority_need,
+        service_category=payload.service_category,
+        territory=territory,
+        now=_now(),
+    )
+    return Status(201, _decision_out(decision))
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes",
+    auth=writer,
+    response={200: MeetingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def minutes_publish(request: HttpRequest, meeting_id: int, payload: MinutesIn) -> dict[str, Any]:
+    m = _meeting(meeting_id)
+    _official(request, m.council)
+    published = _call(
+        services.meeting_minutes_publish,
+        actor=request.user,
+        meeting=m,
+        minutes=payload.minutes,
+        now=_now(),
+    )
+    return _meeting_out(selectors.meeting_by_id(meeting_id=published.pk) or published)

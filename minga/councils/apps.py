@@ -11,8 +11,21 @@ class CouncilsConfig(AppConfig):
 
     def ready(self) -> None:
         from minga.core.opendata import Dataset, register
+        from minga.territories import sections
 
         from . import selectors
+
+        # The territory page shows the councils of the territory and the priority needs they
+        # decided for it (or for any territory under it).
+        sections.register(
+            sections.Section(
+                slug="councils",
+                title=cast(str, _("Consejos paritarios y necesidades prioritarias")),
+                template="councils/territory_section.html",
+                context=selectors.territory_section,
+                order=10,
+            )
+        )
 
         register(
             Dataset(
@@ -183,6 +196,24 @@ class CouncilsConfig(AppConfig):
                 ),
                 rows=selectors.vote_rows,
                 updated_at=selectors.meetings_updated_at,
+                app="councils",
+            )
+        )
+        register(
+            Dataset(
+                slug="council-popolo",
+                name=cast(str, _("Consejos paritarios (Popolo)")),
+                description=cast(
+                    str,
+                    _(
+                        "Los consejos en formato Popolo: una fila por objeto (persona, "
+                        "organización, membresía con sus fechas, puesto de cada periodo); el "
+                        "documento Popolo completo está en /councils/popolo.json."
+                    ),
+                ),
+                columns=selectors.POPOLO_ROW_COLUMNS,
+                rows=selectors.popolo_rows,
+                updated_at=selectors.mandates_updated_at,
                 app="councils",
             )
         )

@@ -78,6 +78,12 @@ class MandateEndForm(forms.Form):
     reason = forms.CharField(label=_("Motivo"), max_length=300)
 
 
+class RecountForm(forms.Form):
+    start_date = forms.DateField(
+        label=_("Fecha en que ocupa el puesto"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class OfficersForm(forms.Form):
     chair = forms.TypedChoiceField(label=_("Presidencia"), coerce=int)
     vice_chair = forms.TypedChoiceField(label=_("Vicepresidencia"), coerce=int)

@@ -207,6 +207,9 @@ class Mandate(models.Model):
     start_date = models.DateField(_("desde"))
     end_date = models.DateField(_("hasta (exclusivo)"), null=True, blank=True)
     end_reason = models.CharField(_("motivo del fin"), max_length=300, blank=True)
+    # For a seat filled by a recount: the published recount sheet (minga.voting.stv's
+    # VacancyResult.to_json(): who fills the seat and every stage of the recount).
+    recount_sheet = models.JSONField(_("acta del recuento"), null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -248,6 +251,12 @@ class Mandate(models.Model):
                 condition=Q(side=Side.GOVERNMENT, source=Source.DESIGNATION)
                 | Q(side=Side.CIVIL, source__in=[Source.ELECTION, Source.RECOUNT]),
                 name="mandate_source_matches_side",
+            ),
+            # A seat filled by a recount publishes its recount sheet; no other mandate has one.
+            models.CheckConstraint(
+                condition=Q(source=Source.RECOUNT, recount_sheet__isnull=False)
+                | (~Q(source=Source.RECOUNT) & Q(recount_sheet__isnull=True)),
+                name="mandate_recount_has_sheet",
             ),
             models.CheckConstraint(
                 condition=Q(office__in=Office.values), name="mandate_office_valid"

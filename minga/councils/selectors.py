@@ -1,13 +1,15 @@
 """Reads of the councils app: composition, terms, elections, meetings, quorum and tallies, and
 the access checks that the pages and the API use."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.apps import apps
 from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minga.accounts.selectors import (
     access_organization_as_delegate,
@@ -17,6 +19,8 @@ from minga.accounts.selectors import (
 )
 from minga.actors.selectors import organizations_filtered
 from minga.core.roles import Role
+from minga.voting import blt as blt_format
+from minga.voting import stv
 
 from .models import (
     Attendance,
@@ -35,6 +39,7 @@ from .models import (
     RollEntry,
     Seat,
     Side,
+    Source,
     Term,
     Vote,
     VoteChoice,
@@ -205,6 +210,36 @@ def mandate_by_id(*, mandate_id: int) -> Mandate | None:
 
 def mandate_open_of_seat(*, seat: Seat) -> Mandate | None:
     return Mandate.objects.filter(seat=seat, end_date__isnull=True).first()
+
+
+def mandate_departed_of_seat(*, seat: Seat) -> Mandate | None:
+    """The last member who left a seat (the one a recount replaces)."""
+    return (
+        Mandate.objects.filter(seat=seat, end_date__isnull=False)
+        .select_related("person")
+        .order_by("-end_date", "-id")
+        .first()
+    )
+
+
+def mandate_departed_before(*, mandate: Mandate) -> Mandate | None:
+    """The member whose departure a recount filled: the last to leave the seat before the
+    recounted member took it."""
+    return (
+        Mandate.objects.filter(seat_id=mandate.seat_id, end_date__lte=mandate.start_date)
+        .exclude(pk=mandate.pk)
+        .select_related("person")
+        .order_by("-end_date", "-id")
+        .first()
+    )
+
+
+def mandate_recounted_by_id(*, mandate_id: int) -> Mandate | None:
+    return (
+        Mandate.objects.select_related("seat", "term__council__territory", "person")
+        .filter(pk=mandate_id, source=Source.RECOUNT)
+        .first()
+    )
 
 
 def mandates_open(*, term: Term) -> QuerySet[Mandate]:
@@ -380,13 +415,11 @@ class StageRow:
     tie_break: dict[str, Any] | None
 
 
-def count_sheet_rows(*, election: Election) -> list[StageRow]:
-    """The published count sheet, stage by stage: for every candidate the transfer at the stage
-    and the votes after it."""
-    sheet = election.count_sheet or {}
-    numbers = [n.candidate_number for n in candidates_of(election=election)]
+def sheet_rows(*, sheet: Mapping[str, Any] | None, numbers: list[int]) -> list[StageRow]:
+    """A published STV sheet (minga.voting.stv's StvResult.to_json()), stage by stage: for
+    every candidate in `numbers` the transfer at the stage and the votes after it."""
     rows = []
-    for stage in sheet.get("stages", []):
+    for stage in (sheet or {}).get("stages", []):
         transfers, votes = stage.get("transfers", {}), stage.get("votes", {})
         cells = [
             {
@@ -410,6 +443,132 @@ def count_sheet_rows(*, election: Election) -> list[StageRow]:
             )
         )
     return rows
+
+
+def count_sheet_rows(*, election: Election) -> list[StageRow]:
+    """The published count sheet of an election, stage by stage."""
+    numbers = [n.candidate_number for n in candidates_of(election=election)]
+    return sheet_rows(sheet=election.count_sheet, numbers=[n for n in numbers if n is not None])
+
+
+# --- vacancies filled by recount --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecountPlan:
+    """What a recount of the stored ballots does for a vacant civil seat (docs/councils.md,
+    "Vacancies"). `problem` is empty when the recount fills the seat with `person`; otherwise it
+    names why it cannot ("side", "occupied", "not_counted", "no_candidate") and `message` says
+    it in words. `result` is the recount itself (minga.voting.stv.VacancyResult)."""
+
+    seat: Seat
+    election: Election | None = None
+    departed: Mandate | None = None
+    result: stv.VacancyResult | None = None
+    person: Any = None
+    candidate_number: int | None = None
+    problem: str = ""
+    message: str = ""
+
+    @property
+    def sheet(self) -> dict[str, Any] | None:
+        return self.result.to_json() if self.result is not None else None
+
+
+def vacancy_recount(*, seat: Seat) -> RecountPlan:
+    """Recounts the ballots of the seat's term for its vacancy, without writing anything: the
+    departed member and every earlier departed civil member are withdrawn, the members still
+    sitting in civil seats are protected, the seed is the election's; the first candidate the
+    recount elects who does not already sit takes the seat. The page shows it before the
+    official confirms; services.vacancy_fill_by_recount computes it again under a row lock."""
+    if seat.side != Side.CIVIL:
+        return RecountPlan(
+            seat=seat,
+            problem="side",
+            message=_(
+                "Una vacante del gobierno se llena con una nueva designación, no con un recuento."
+            ),
+        )
+    if Mandate.objects.filter(seat=seat, end_date__isnull=True).exists():
+        return RecountPlan(seat=seat, problem="occupied", message=_("El puesto no está vacante."))
+    election = Election.objects.filter(term_id=seat.term_id).first()
+    if election is None or election.status != ElectionStatus.COUNTED:
+        return RecountPlan(
+            seat=seat,
+            election=election,
+            problem="not_counted",
+            message=_(
+                "La elección de este periodo no está escrutada: no hay papeletas que recontar."
+            ),
+        )
+    departed = mandate_departed_of_seat(seat=seat)
+    if departed is None:
+        # The count elected fewer candidates than there are seats: nobody left this one, and
+        # the ballots have already given every candidate they could.
+        return RecountPlan(
+            seat=seat,
+            election=election,
+            problem="no_candidate",
+            message=_(
+                "Este puesto nunca tuvo titular: el escrutinio no dejó candidaturas para él. "
+                "Queda vacante."
+            ),
+        )
+    number_of: dict[int, int] = {}
+    person_of: dict[int, Any] = {}
+    for n in candidates_of(election=election):
+        assert n.candidate_number is not None, "candidates are numbered"
+        number_of[n.person_id] = n.candidate_number
+        person_of[n.candidate_number] = n.person
+    civil = Mandate.objects.filter(term_id=seat.term_id, side=Side.CIVIL)
+    holding = sorted(number_of[m.person_id] for m in civil.filter(end_date__isnull=True))
+    departed_number = number_of[departed.person_id]
+    gone = sorted(
+        {number_of[m.person_id] for m in civil.filter(end_date__isnull=False)}
+        - {departed_number}
+        - set(holding)
+    )
+    assert election.seed is not None, "a counted election publishes its seed"
+    try:
+        result: stv.VacancyResult | None = stv.fill_vacancy(
+            blt_format.parse_blt(election.blt),
+            departed=departed_number,
+            holding=holding,
+            unavailable=gone,
+            seed=election.seed,
+        )
+    except stv.VacancyError as error:  # the arguments come from our own data
+        raise AssertionError(str(error)) from error
+    except stv.StvError:
+        # Every ballot ranked only departed members: nothing is left to count.
+        result = None
+    if result is None or result.candidate is None:
+        return RecountPlan(
+            seat=seat,
+            election=election,
+            departed=departed,
+            result=result,
+            problem="no_candidate",
+            message=_("El recuento no deja ninguna candidatura para este puesto: queda vacante."),
+        )
+    return RecountPlan(
+        seat=seat,
+        election=election,
+        departed=departed,
+        result=result,
+        person=person_of[result.candidate],
+        candidate_number=result.candidate,
+    )
+
+
+def recount_sheet_rows(*, mandate: Mandate) -> list[StageRow]:
+    """The published sheet of the recount that filled a seat, stage by stage."""
+    assert mandate.source == Source.RECOUNT and mandate.recount_sheet is not None, mandate.pk
+    election = Election.objects.get(term_id=mandate.term_id)
+    numbers = [n.candidate_number for n in candidates_of(election=election)]
+    return sheet_rows(
+        sheet=mandate.recount_sheet["recount"], numbers=[n for n in numbers if n is not None]
+    )
 
 
 # --- meetings, quorum, motions ----------------------------------------------------------------
@@ -716,49 +875,114 @@ def meetings_updated_at() -> datetime | None:
     return value
 
 
-def popolo_document() -> dict[str, list[dict[str, Any]]]:
-    """The councils as Popolo: each council an organisation, each seat of a term a post, each
-    mandate a membership with its dates (Popolo's end_date is the last day, inclusive)."""
-    from datetime import timedelta
+def _popolo_last_day(start: date, end: date | None) -> str | None:
+    """Popolo's end_date is the last day held, inclusive; ours is exclusive. A mandate that
+    ended the day it started held no day: its last day is published as its first."""
+    if end is None:
+        return None
+    return _iso(max(start, end - timedelta(days=1)))
 
+
+def popolo_document() -> dict[str, list[dict[str, Any]]]:
+    """The councils as Popolo (https://www.popoloproject.com/specs/): each council an
+    organisation, each seat of a term a post with the term's dates, each mandate a membership
+    with its dates, its role (member, chair, vice_chair) and, for a civil seat, the organisation
+    that nominated the member (`on_behalf_of_id`). Persons and organisations use the ids of the
+    actors app's Popolo export (person/<id>, organization/<id>), so the two documents join;
+    territories are territory/<official code>, as there."""
     organizations, posts, memberships = [], [], []
     persons: dict[int, dict[str, Any]] = {}
     for c in councils_list():
         organizations.append(
             {
-                "id": f"council-{c.pk}",
+                "id": f"council/{c.pk}",
                 "name": c.name,
                 "classification": "council",
-                "area_id": f"{c.territory.country_code}-{c.territory.code}",
+                "area_id": f"territory/{c.territory.code}",
             }
         )
-    for seat in Seat.objects.select_related("term__council").order_by("term_id", "side", "number"):
+    for seat in Seat.objects.select_related("term__council__territory").order_by(
+        "term__council_id", "term__number", "side", "number"
+    ):
+        term = seat.term
         posts.append(
             {
-                "id": f"seat-{seat.pk}",
-                "label": f"{seat.get_side_display()} {seat.number}",
+                "id": f"council-seat/{seat.pk}",
+                "label": f"{seat.get_side_display()} {seat.number} · {term.number}",
                 "role": str(seat.side),
-                "organization_id": f"council-{seat.term.council_id}",
-                "start_date": _iso(seat.term.start_date),
-                "end_date": _iso(seat.term.end_date - timedelta(days=1)),
+                "organization_id": f"council/{term.council_id}",
+                "area_id": f"territory/{term.council.territory.code}",
+                "start_date": _iso(term.start_date),
+                "end_date": _popolo_last_day(term.start_date, term.end_date),
             }
         )
+    nominated_by = {
+        (term_id, person_id): organization_id
+        for term_id, person_id, organization_id in Nomination.objects.filter(
+            candidate_number__isnull=False
+        ).values_list("election__term_id", "person_id", "organization_id")
+    }
     for m in Mandate.objects.select_related("person", "term").order_by("id"):
-        persons.setdefault(m.person_id, {"id": f"person-{m.person_id}", "name": m.person.name})
+        persons.setdefault(m.person_id, {"id": f"person/{m.person_id}", "name": m.person.name})
+        on_behalf_of = nominated_by.get((m.term_id, m.person_id)) if m.side == Side.CIVIL else None
         memberships.append(
             {
-                "id": f"mandate-{m.pk}",
-                "person_id": f"person-{m.person_id}",
-                "organization_id": f"council-{m.term.council_id}",
-                "post_id": f"seat-{m.seat_id}",
+                "id": f"council-mandate/{m.pk}",
+                "person_id": f"person/{m.person_id}",
+                "organization_id": f"council/{m.term.council_id}",
+                "post_id": f"council-seat/{m.seat_id}",
                 "role": m.office or "member",
+                "on_behalf_of_id": f"organization/{on_behalf_of}" if on_behalf_of else None,
                 "start_date": _iso(m.start_date),
-                "end_date": _iso(m.end_date - timedelta(days=1)) if m.end_date else None,
+                "end_date": _popolo_last_day(m.start_date, m.end_date),
             }
         )
     return {
-        "persons": list(persons.values()),
+        "persons": sorted(persons.values(), key=lambda p: p["id"]),
         "organizations": organizations,
         "memberships": memberships,
         "posts": posts,
     }
+
+
+POPOLO_ROW_COLUMNS = ("type", "id", "name", "data")
+
+
+def popolo_rows() -> Iterator[dict[str, Any]]:
+    """The councils' Popolo document as rows for the open-data registry: one row per object,
+    its type, id, display name and the whole Popolo object as `data` (as the actors app does)."""
+    document = popolo_document()
+    for kind, key in (
+        ("person", "persons"),
+        ("organization", "organizations"),
+        ("membership", "memberships"),
+        ("post", "posts"),
+    ):
+        for obj in document[key]:
+            yield {
+                "type": kind,
+                "id": obj["id"],
+                "name": obj.get("name") or obj.get("label") or obj.get("role") or "",
+                "data": obj,
+            }
+
+
+# --- the territory page -----------------------------------------------------------------------
+
+TERRITORY_SECTION_NEEDS = 20
+
+
+def territory_section(territory: Any, *, on: date | None = None) -> dict[str, Any] | None:
+    """The councils section of a territory's page (minga.territories.sections): the councils of
+    the territory with their current composition, and the priority needs the councils decided
+    for it or for any territory under it (the latest TERRITORY_SECTION_NEEDS). None when there
+    is neither, so that the page leaves the section out."""
+    day = on or timezone.localdate()
+    councils = []
+    for c in Council.objects.filter(territory=territory).order_by("name", "id"):
+        term = term_on(council=c, on=day)
+        councils.append({"council": c, "composition": composition(term=term) if term else None})
+    needs = list(priority_needs(territory=territory)[:TERRITORY_SECTION_NEEDS])
+    if not councils and not needs:
+        return None
+    return {"councils": councils, "needs": needs}

@@ -63,6 +63,7 @@ from .selectors import (
     term_last,
     term_on,
     territory_is_within,
+    vacancy_recount,
 )
 
 DEFAULT_TERM_LENGTH_MONTHS = 24  # two-year terms
@@ -1001,75 +1002,41 @@ def vacancy_fill_by_recount(*, actor: Any, seat: Seat, start_date: date, now: da
     """Fills a vacant civil seat with the next candidate of a recount of the stored ballots
     (minga.voting.stv.fill_vacancy, docs/councils.md): the departed member, and every earlier
     departed member, are treated as withdrawn; the members still sitting keep their seats; the
-    recount's first candidate not already sitting takes the seat. The seed is the election's."""
+    recount's first candidate not already sitting takes the seat. The seed is the election's.
+    The recount sheet is published with the mandate."""
     seat = Seat.objects.select_for_update().select_related("term__council").get(pk=seat.pk)
-    if seat.side != Side.CIVIL:
-        raise SeatSideMismatch(
-            _("Una vacante del gobierno se llena con una nueva designación, no con un recuento.")
-        )
-    if Mandate.objects.filter(seat=seat, end_date__isnull=True).exists():
-        raise SeatNotVacant(_("El puesto no está vacante."))
-    term = seat.term
-    election = Election.objects.filter(term=term).first()
-    if election is None or election.status != ElectionStatus.COUNTED:
-        raise ElectionStateInvalid(
-            _("La elección de este periodo no está escrutada: no hay papeletas que recontar."),
-            "seat",
-        )
-    departed_mandate = (
-        Mandate.objects.filter(seat=seat, end_date__isnull=False)
-        .order_by("-end_date", "-id")
-        .first()
-    )
-    assert departed_mandate is not None, "a civil seat of a counted election was filled once"
-    number_of: dict[int, int] = {}
-    for n in candidates_of(election=election):
-        assert n.candidate_number is not None
-        number_of[n.person_id] = n.candidate_number
-    civil = Mandate.objects.filter(term=term, side=Side.CIVIL)
-    holding = sorted(number_of[m.person_id] for m in civil.filter(end_date__isnull=True))
-    gone = sorted(
-        {number_of[m.person_id] for m in civil.filter(end_date__isnull=False)}
-        - {number_of[departed_mandate.person_id]}
-        - set(holding)
-    )
-    blt_election = blt_format.parse_blt(election.blt)
-    assert election.seed is not None
-    try:
-        result = stv.fill_vacancy(
-            blt_election,
-            departed=number_of[departed_mandate.person_id],
-            holding=holding,
-            unavailable=gone,
-            seed=election.seed,
-        )
-    except stv.VacancyError as error:  # the arguments come from our own data
-        raise AssertionError(str(error)) from error
-    except stv.StvError:
-        # Every ballot ranked only departed members: nothing is left to count.
-        result = None
-    if result is None or result.candidate is None:
-        raise NoCandidateLeft(
-            _("El recuento no deja ninguna candidatura para este puesto: queda vacante.")
-        )
-    person_of = {n.candidate_number: n.person for n in candidates_of(election=election)}
-    person = person_of[result.candidate]
-    _check_can_seat(seat=seat, person=person, start_date=start_date)
+    plan = vacancy_recount(seat=seat)
+    refusals: dict[str, type[CouncilError]] = {
+        "side": SeatSideMismatch,
+        "occupied": SeatNotVacant,
+        "not_counted": ElectionStateInvalid,
+        "no_candidate": NoCandidateLeft,
+    }
+    if plan.problem:
+        raise refusals[plan.problem](plan.message, "seat")
+    assert plan.person is not None and plan.result is not None and plan.departed is not None
+    _check_can_seat(seat=seat, person=plan.person, start_date=start_date)
     mandate = Mandate.objects.create(
         seat=seat,
-        term=term,
+        term=seat.term,
         side=Side.CIVIL,
-        person=person,
+        person=plan.person,
         source=Source.RECOUNT,
         start_date=start_date,
+        recount_sheet=plan.sheet,
         created_at=now,
     )
+    assert mandate.recount_sheet is not None
     audit_record(
         actor=actor,
         action="seat.recount",
         object_type="councils.Mandate",
         object_id=mandate.pk,
-        after={**_mandate_audit(mandate), "recount": result.to_json()["candidates"]},
+        after={
+            **_mandate_audit(mandate),
+            "departed": plan.departed.person_id,
+            "recount": plan.result.to_json()["candidates"],
+        },
         now=now,
     )
     return mandate

@@ -2,6 +2,7 @@
 with votes by name; officials' forms; the delegate's ballot. A refused form shows the service's
 message next to the field at fault and changes nothing."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .forms import (
@@ -27,11 +28,12 @@ from .forms import (
     MotionForm,
     NominationForm,
     OfficersForm,
+    RecountForm,
     TermForm,
     VotesForm,
     mark_errors,
 )
-from .models import Council, Election, ElectionStatus, Meeting, Side
+from .models import Council, Election, ElectionStatus, Meeting, Motion, Side, VoteChoice
 
 
 def _run(form: django_forms.Form, call: Callable[[], Any]) -> Any:
@@ -163,35 +165,126 @@ def election_blt(request: HttpRequest, election_id: int) -> HttpResponse:
     return response
 
 
-def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = _meeting_or_404(meeting_id)
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _votes_form(motion: Motion, meeting: Meeting, data: Any = None) -> VotesForm:
+    # One prefix per motion: several open motions on one page keep distinct field ids.
+    return VotesForm(
+        data,
+        present=list(selectors.attendance_of(meeting=meeting)),
+        prefix=f"motion{motion.pk}",
+    )
+
+
+def _meeting_live(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    error: str = "",
+    notice: str = "",
+    forms: dict[int, VotesForm] | None = None,
+    motion_form: MotionForm | None = None,
+) -> dict[str, Any]:
+    """What the live part of a meeting page shows: attendance, quorum and motions with their
+    votes by name; for an official, the forms that change them (sent with HTMX when the
+    browser runs it, as ordinary posts when it does not)."""
     is_official = selectors.access_council_as_official(request.user, meeting.council)
     present_ids = set(selectors.attendance_of(meeting=meeting).values_list("mandate_id", flat=True))
-    motions = [
-        {
-            "motion": m,
-            "votes": selectors.votes_of(motion=m),
-            "tally": selectors.motion_tally(motion=m),
-        }
-        for m in selectors.motions_of(meeting=meeting)
-    ]
+    motions = []
+    any_votes = False
+    for m in selectors.motions_of(meeting=meeting):
+        votes = list(selectors.votes_of(motion=m))
+        any_votes = any_votes or bool(votes)
+        open_form = None
+        if is_official and m.closed_at is None:
+            open_form = (forms or {}).get(m.pk) or _votes_form(m, meeting)
+        tally = selectors.motion_tally(motion=m)
+        motions.append(
+            {
+                "motion": m,
+                "votes": votes,
+                "tally": tally,
+                "yes": tally.total(VoteChoice.YES),
+                "no": tally.total(VoteChoice.NO),
+                "abstain": tally.total(VoteChoice.ABSTAIN),
+                "votes_form": open_form,
+                "has_decision": hasattr(m, "decision"),
+            }
+        )
+    return {
+        "meeting": meeting,
+        "council": meeting.council,
+        "attendance": selectors.attendance_of(meeting=meeting),
+        "members": selectors.members_at(meeting=meeting),
+        "present_ids": present_ids,
+        "quorum": selectors.meeting_quorum(meeting=meeting),
+        "motions": motions,
+        "attendance_locked": any_votes,
+        "is_official": is_official,
+        "motion_form": motion_form or MotionForm(),
+        "live_error": error,
+        "live_notice": notice,
+    }
+
+
+def _live_response(request: HttpRequest, meeting: Meeting, **kwargs: Any) -> HttpResponse:
+    """The HTMX answer: the live part of the meeting page, re-rendered. A refusal is shown in
+    it (status 200, so that htmx swaps it in) and changed nothing."""
+    response = render(
+        request, "councils/_meeting_live.html", _meeting_live(request, meeting, **kwargs)
+    )
+    response["Vary"] = "HX-Request"
+    return response
+
+
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _meeting_or_404(meeting_id)
     return render(
         request,
         "councils/meeting_detail.html",
         {
-            "meeting": meeting,
-            "council": meeting.council,
+            **_meeting_live(request, meeting),
             "agenda": meeting.agenda.all(),
-            "attendance": selectors.attendance_of(meeting=meeting),
-            "members": selectors.members_at(meeting=meeting),
-            "present_ids": present_ids,
-            "quorum": selectors.meeting_quorum(meeting=meeting),
-            "motions": motions,
-            "is_official": is_official,
-            "motion_form": MotionForm(),
             "minutes_form": MinutesForm(initial={"minutes": meeting.minutes}),
         },
     )
+
+
+def recount_sheet(request: HttpRequest, mandate_id: int) -> HttpResponse:
+    """The published sheet of the recount that filled a civil vacancy."""
+    mandate = selectors.mandate_recounted_by_id(mandate_id=mandate_id)
+    if mandate is None:
+        raise Http404(_("No existe ese recuento."))
+    election = selectors.election_of_term(term=mandate.term)
+    assert election is not None and mandate.recount_sheet is not None
+    recount = mandate.recount_sheet["recount"]
+    return render(
+        request,
+        "councils/recount_sheet.html",
+        {
+            "mandate": mandate,
+            "council": mandate.term.council,
+            "election": election,
+            "departed": selectors.mandate_departed_before(mandate=mandate),
+            "candidates": selectors.candidates_of(election=election),
+            "stages": selectors.recount_sheet_rows(mandate=mandate),
+            "withdrawn": recount.get("withdrawn", []),
+            "protected": recount.get("protected", []),
+            "quota": recount.get("quota", ""),
+        },
+    )
+
+
+@require_GET
+def popolo_export(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(selectors.popolo_document(), ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'inline; filename="minga-consejos-popolo.json"'
+    return response
 
 
 # --- officials' forms -------------------------------------------------------------------------
@@ -541,19 +634,26 @@ def meeting_attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_or_404(meeting_id)
     _require_official(request, meeting.council)
     members = {m.pk: m for m in selectors.members_at(meeting=meeting)}
-    chosen = []
+    chosen, error, notice = [], "", ""
     for value in request.POST.getlist("present"):
         if not value.isdigit() or int(value) not in members:
-            messages.error(request, _("Asistencia: «%(v)s» no es un miembro.") % {"v": value})
-            return redirect("councils:meeting", meeting_id=meeting.pk)
+            error = _("Asistencia: «%(v)s» no es un miembro.") % {"v": value}
+            break
         chosen.append(members[int(value)])
-    try:
-        services.meeting_attendance_record(
-            actor=request.user, meeting=meeting, present=chosen, now=timezone.now()
-        )
-        messages.success(request, _("Asistencia registrada."))
-    except services.CouncilError as error:
-        messages.error(request, error.message)
+    if not error:
+        try:
+            services.meeting_attendance_record(
+                actor=request.user, meeting=meeting, present=chosen, now=timezone.now()
+            )
+            notice = _("Asistencia registrada.")
+        except services.CouncilError as refusal:
+            error = refusal.message
+    if _is_htmx(request):
+        return _live_response(request, meeting, error=error, notice=notice)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
     return redirect("councils:meeting", meeting_id=meeting.pk)
 
 
@@ -563,6 +663,7 @@ def motion_create(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting_or_404(meeting_id)
     _require_official(request, meeting.council)
     form = MotionForm(request.POST)
+    motion = None
     if form.is_valid():
         motion = _run(
             form,
@@ -574,8 +675,15 @@ def motion_create(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 now=timezone.now(),
             ),
         )
-        if motion is not None:
-            return redirect("councils:motion_votes", motion_id=motion.pk)
+    if _is_htmx(request):
+        if motion is None:
+            mark_errors(form)
+            return _live_response(request, meeting, motion_form=form)
+        return _live_response(
+            request, meeting, notice=_("Moción presentada: %(m)s.") % {"m": motion.title}
+        )
+    if motion is not None:
+        return redirect("councils:motion_votes", motion_id=motion.pk)
     return _form_page(
         request,
         form,
@@ -592,7 +700,8 @@ def motion_votes(request: HttpRequest, motion_id: int) -> HttpResponse:
         raise Http404(_("No existe esa moción."))
     meeting = motion.meeting
     _require_official(request, meeting.council)
-    form = VotesForm(request.POST or None, present=list(selectors.attendance_of(meeting=meeting)))
+    form = _votes_form(motion, meeting, request.POST or None)
+    closed = None
     if request.method == "POST" and form.is_valid():
         closed = _run(
             form,
@@ -600,12 +709,21 @@ def motion_votes(request: HttpRequest, motion_id: int) -> HttpResponse:
                 actor=request.user, motion=motion, votes=form.votes(), now=timezone.now()
             ),
         )
-        if closed is not None:
-            messages.success(
-                request,
-                _("Votación registrada: %(o)s.") % {"o": closed.get_outcome_display()},
-            )
-            return redirect("councils:meeting", meeting_id=meeting.pk)
+    if request.method == "POST" and _is_htmx(request):
+        if closed is None:
+            mark_errors(form)
+            errors = [str(e) for e in form.non_field_errors()]
+            return _live_response(request, meeting, error=" ".join(errors), forms={motion.pk: form})
+        return _live_response(
+            request,
+            meeting,
+            notice=_("Votación registrada: %(o)s.") % {"o": closed.get_outcome_display()},
+        )
+    if closed is not None:
+        messages.success(
+            request, _("Votación registrada: %(o)s.") % {"o": closed.get_outcome_display()}
+        )
+        return redirect("councils:meeting", meeting_id=meeting.pk)
     quorum = selectors.meeting_quorum(meeting=meeting)
     return _form_page(
         request,
@@ -614,6 +732,56 @@ def motion_votes(request: HttpRequest, motion_id: int) -> HttpResponse:
         title=_("Votación nominal: %(m)s") % {"m": motion.title},
         intro=_("Quórum alcanzado.") if quorum.reached else _("No hay quórum: no se puede votar."),
         submit=_("Registrar los votos y cerrar la votación"),
+    )
+
+
+@login_required
+def seat_recount(request: HttpRequest, seat_id: int) -> HttpResponse:
+    """Fills a vacant civil seat by a recount of the stored ballots. The page shows the recount
+    sheet before the official confirms: who would take the seat, and every stage."""
+    seat = selectors.seat_by_id(seat_id=seat_id)
+    if seat is None:
+        raise Http404(_("No existe ese puesto."))
+    council = seat.term.council
+    _require_official(request, council)
+    form = RecountForm(request.POST or None, initial={"start_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        mandate = _run(
+            form,
+            lambda: services.vacancy_fill_by_recount(
+                actor=request.user,
+                seat=seat,
+                start_date=form.cleaned_data["start_date"],
+                now=timezone.now(),
+            ),
+        )
+        if mandate is not None:
+            messages.success(
+                request,
+                _("%(p)s ocupa el puesto por recuento.") % {"p": mandate.person.name},
+            )
+            return redirect("councils:recount_sheet", mandate_id=mandate.pk)
+    if form.is_bound:
+        mark_errors(form)
+    plan = selectors.vacancy_recount(seat=seat)
+    recount = plan.sheet["recount"] if plan.sheet else {}
+    candidates = selectors.candidates_of(election=plan.election) if plan.election else []
+    numbers = [n.candidate_number for n in candidates if n.candidate_number is not None]
+    return render(
+        request,
+        "councils/recount.html",
+        {
+            "seat": seat,
+            "council": council,
+            "plan": plan,
+            "form": form,
+            "candidates": candidates,
+            "stages": selectors.sheet_rows(sheet=recount, numbers=numbers),
+            "withdrawn": recount.get("withdrawn", []),
+            "protected": recount.get("protected", []),
+            "quota": recount.get("quota", ""),
+        },
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -76,3 +76,26 @@ def cast(election: Any, voters: list[tuple[Any, Any]], ballots: list[list[int]])
         services.ballot_cast(
             actor=delegate, election=election, organization=org, preferences=prefs, now=NOW
         )
+
+
+def elect_civil(world: World, term: Any) -> Any:
+    """The term's three government seats designated (Persona A, B, C) and its civil seats
+    elected by ten cooperatives: candidates D=1, E=2, F=3, G=4, H=5; D, F and G are elected
+    (seed 7). Returns the counted election."""
+    designate_government(world, term, world.persons[:3])
+    voters = electorate(world, 10)
+    election = open_with_candidates(world, term, voters, world.persons[3:8])
+    cast(election, voters, [[1, 2]] * 4 + [[3]] * 3 + [[4]] * 2 + [[5, 4]])
+    return services.election_count(actor=world.official, election=election, seed=7, now=NOW)
+
+
+def elect_civil_small(world: World, term: Any) -> Any:
+    """As elect_civil, with four cooperatives and four candidates (D=1, E=2, F=3, G=4): the
+    ballots [1, 2], [1, 2], [3], [4] elect D, F and G (seed 7), and E is next in line for a
+    recount without D. Fewer writes, for tests that need a counted election but not its
+    arithmetic."""
+    designate_government(world, term, world.persons[:3])
+    voters = electorate(world, 4)
+    election = open_with_candidates(world, term, voters, world.persons[3:7])
+    cast(election, voters, [[1, 2], [1, 2], [3], [4]])
+    return services.election_count(actor=world.official, election=election, seed=7, now=NOW)

@@ -20,7 +20,14 @@ from minga.voting import blt as blt_format
 from minga.voting import stv
 
 from .conftest import NOW, TERM_START, make_council, make_organization, make_user
-from .helpers import cast, designate_government, electorate, open_with_candidates, snapshot
+from .helpers import (
+    cast,
+    designate_government,
+    elect_civil,
+    electorate,
+    open_with_candidates,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -338,12 +345,7 @@ def test_a_mandate_cannot_end_twice(world, term):
 @pytest.fixture
 def seated(world, term):
     """A term with its three government seats designated and its civil seats elected."""
-    designate_government(world, term, world.persons[:3])
-    voters = electorate(world, 10)
-    election = open_with_candidates(world, term, voters, world.persons[3:8])
-    # Candidates by name: D=1, E=2, F=3, G=4, H=5.
-    cast(election, voters, [[1, 2]] * 4 + [[3]] * 3 + [[4]] * 2 + [[5, 4]])
-    services.election_count(actor=world.official, election=election, seed=7, now=NOW)
+    elect_civil(world, term)  # candidates by name: D=1, E=2, F=3, G=4, H=5
     return term
 
 
@@ -468,6 +470,32 @@ def test_a_civil_vacancy_is_filled_by_a_recount_that_excludes_the_departed(world
     # Without D, D's four ballots go to E (4 votes, elected); F and G keep their seats.
     assert (mandate.person.name, mandate.source) == ("Persona E", Source.RECOUNT)
     assert selectors.composition(term=seated).vacancies == 0
+    # The recount sheet is published with the mandate.
+    assert mandate.recount_sheet["candidates"] == [2]
+    assert mandate.recount_sheet["recount"]["withdrawn"] == [1]
+    assert mandate.recount_sheet["recount"]["protected"] == [3, 4]
+    assert mandate.recount_sheet["recount"]["elected"] == [2, 3, 4]
+    event = AuditEvent.objects.filter(action="seat.recount").get()
+    assert (event.after["departed"], event.after["recount"]) == (departed.person_id, [2])
+
+
+def test_a_civil_seat_the_count_never_filled_cannot_be_recounted(world, term):
+    voters = electorate(world, 2)
+    election = open_with_candidates(world, term, voters, world.persons[3:5])
+    cast(election, voters, [[1], [2]])
+    services.election_count(actor=world.official, election=election, seed=1, now=NOW)
+    never_filled = selectors.composition(term=term).civil[2]
+    assert never_filled.vacant
+
+    refused(
+        services.NoCandidateLeft,
+        "Este puesto nunca tuvo titular: el escrutinio no dejó candidaturas para él. "
+        "Queda vacante.",
+        lambda: services.vacancy_fill_by_recount(
+            actor=world.official, seat=never_filled.seat, start_date=date(2026, 9, 1), now=NOW
+        ),
+        field="seat",
+    )
 
 
 def test_a_recount_is_refused_for_a_government_seat_or_a_seat_that_is_not_vacant(world, seated):

@@ -141,7 +141,7 @@ def test_a_meeting_reaches_quorum_and_the_motion_shows_every_members_vote(client
 
     response = client.post(
         reverse("councils:motion_votes", args=[motion.pk]),
-        {f"vote_{m.pk}": "yes" for m in members[:2] + members[3:5]},
+        {f"motion{motion.pk}-vote_{m.pk}": "yes" for m in members[:2] + members[3:5]},
     )
     page = client.get(reverse("councils:meeting", args=[meeting.pk]))
 
