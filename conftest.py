@@ -125,9 +125,12 @@ def _empty_append_only_tables_after_transactional_tests(request: pytest.FixtureR
         triggers = cursor.fetchall()
         for name, _table, _sql in triggers:
             cursor.execute(f'DROP TRIGGER "{name}"')
+        # Rows of other tables may still point at these (the flush that follows removes them).
+        cursor.execute("PRAGMA foreign_keys = OFF")
         try:
             for table in sorted({table for _name, table, _sql in triggers}):
                 cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
         finally:
+            cursor.execute("PRAGMA foreign_keys = ON")
             for _name, _table, sql in triggers:
                 cursor.execute(sql)

@@ -1,10 +1,12 @@
 """The language links of the header (GET /i18n/<lang>/?next=...) and what the shared base
 template puts on a page for anonymous and signed-in visitors."""
 
+import io
 import re
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -134,3 +136,19 @@ def test_a_signed_in_page_has_the_logout_form_and_the_htmx_csrf_header(client: C
     assert 'action="/accounts/logout/"' in body
     assert 'hx-headers=\'{"X-CSRFToken": "' in body
     assert ">ana</a>" in body
+
+
+@pytest.mark.django_db
+def test_minga_verify_ledger_runs_the_ledgers_own_verification():
+    out = io.StringIO()
+
+    call_command("verify", "ledger", stdout=out)
+
+    assert out.getvalue().startswith("ledger verified: 0 journal entries")
+
+
+@pytest.mark.django_db
+def test_minga_verify_ledger_from_a_missing_file_is_refused_naming_the_option():
+    message = "--from: /no/such/journal.jsonl is not a readable file"
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("verify", "ledger", "--from", "/no/such/journal.jsonl")

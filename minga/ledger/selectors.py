@@ -1,0 +1,808 @@
+"""Reads of the ledger: lookups, an account's transfers and its balances at a point in time,
+ledger totals, the journal, and the auditor's verification (of the database, or of an exported
+journal on its own)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Sum
+
+from .domain import (
+    A_CLOSED,
+    ACCOUNT_FLAG_NAMES,
+    F_CLOSING_CREDIT,
+    F_CLOSING_DEBIT,
+    F_PENDING,
+    F_POST,
+    F_VOID,
+    GENESIS_HASH,
+    TRANSFER_FLAG_NAMES,
+    AccountState,
+    PendingStatus,
+    StoredTransfer,
+    flag_names,
+    id_text,
+    journal_hash,
+)
+from .models import Account, Ledger, LedgerHead, PendingTransfer, Transfer
+
+TRANSFER_COLUMNS = (
+    "id, debit_account_id, credit_account_id, amount, ledger, code, flags, pending_id, timeout, "
+    "user_data_128, user_data_64, user_data_32, timestamp"
+)
+ACCOUNT_COLUMNS = (
+    "id, ledger, code, flags, debits_pending, debits_posted, credits_pending, credits_posted, "
+    "user_data_128, user_data_64, user_data_32, timestamp"
+)
+
+
+def ns_to_datetime(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC).replace(
+        microsecond=(ns % 1_000_000_000) // 1000
+    )
+
+
+def datetime_to_ns(at: datetime) -> int:
+    assert at.tzinfo is not None, "ledger times are timezone-aware"
+    delta = at.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+def transfer_from_row(row: tuple[Any, ...]) -> StoredTransfer:
+    return StoredTransfer(
+        id=int(row[0]),
+        debit_account_id=int(row[1]),
+        credit_account_id=int(row[2]),
+        amount=row[3],
+        ledger=row[4],
+        code=row[5],
+        flags=row[6],
+        pending_id=int(row[7]),
+        timeout=row[8],
+        user_data_128=int(row[9]),
+        user_data_64=row[10],
+        user_data_32=row[11],
+        timestamp=row[12],
+    )
+
+
+def account_from_row(row: tuple[Any, ...]) -> AccountState:
+    return AccountState(
+        id=int(row[0]),
+        ledger=row[1],
+        code=row[2],
+        flags=row[3],
+        debits_pending=row[4],
+        debits_posted=row[5],
+        credits_pending=row[6],
+        credits_posted=row[7],
+        user_data_128=int(row[8]),
+        user_data_64=row[9],
+        user_data_32=row[10],
+        timestamp=row[11],
+    )
+
+
+def _in_list(column: str) -> str:
+    """A membership test against one list parameter: an array on PostgreSQL, a JSON array on
+    SQLite (one bound parameter however long the batch)."""
+    if connection.vendor == "postgresql":
+        # One text parameter split by the server: binding an array of 16,000 strings costs
+        # more client time than the query itself.
+        return f"{column} = ANY(string_to_array(%s, ','))"
+    return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - column names are fixed
+
+
+def _list_param(texts: list[str]) -> str:
+    return ",".join(texts) if connection.vendor == "postgresql" else json.dumps(texts)
+
+
+# ---------------------------------------------------------------------------------------------
+# State for the write path (called by services inside their transaction, after the head lock)
+
+
+def accounts_locked(ids: Iterable[int]) -> dict[int, AccountState]:
+    """The accounts with these ids, locked FOR UPDATE in id order on PostgreSQL (a fixed order,
+    so two writers never deadlock). SQLite has one writer at a time already."""
+    texts = sorted({id_text(i) for i in ids})
+    if not texts:
+        return {}
+    lock = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id')}{lock}",  # noqa: S608 - fixed column list
+            [_list_param(texts)],
+        )
+        return {int(r[0]): account_from_row(r) for r in cursor.fetchall()}
+
+
+def transfers_by_ids(ids: Iterable[int]) -> dict[int, StoredTransfer]:
+    texts = sorted({id_text(i) for i in ids})
+    if not texts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfer WHERE {_in_list('id')}",  # noqa: S608 - fixed column list
+            [_list_param(texts)],
+        )
+        return {int(r[0]): transfer_from_row(r) for r in cursor.fetchall()}
+
+
+def pending_statuses(ids: Iterable[int]) -> dict[int, int]:
+    texts = sorted({id_text(i) for i in ids})
+    if not texts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT transfer_id, status FROM ledger_pendingtransfer "  # noqa: S608 - fixed SQL
+            f"WHERE {_in_list('transfer_id')}",
+            [_list_param(texts)],
+        )
+        return {int(r[0]): r[1] for r in cursor.fetchall()}
+
+
+def pending_due(through: int) -> list[StoredTransfer]:
+    """Pending transfers still pending whose timeout has passed by `through` (ns)."""
+    cols = ", ".join(f"t.{c.strip()}" for c in TRANSFER_COLUMNS.split(","))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {cols} FROM ledger_pendingtransfer p "  # noqa: S608 - fixed SQL
+            "JOIN ledger_transfer t ON t.id = p.transfer_id "
+            "WHERE p.status = %s AND p.expires_at IS NOT NULL AND p.expires_at <= %s "
+            "ORDER BY t.timestamp",
+            [PendingStatus.PENDING, through],
+        )
+        return [transfer_from_row(r) for r in cursor.fetchall()]
+
+
+def ledger_head() -> LedgerHead | None:
+    return LedgerHead.objects.filter(id=1).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Lookups
+
+
+def account_get(*, account_id: int) -> AccountState | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE id = %s",  # noqa: S608 - fixed SQL
+            [id_text(account_id)],
+        )
+        row = cursor.fetchone()
+    return None if row is None else account_from_row(row)
+
+
+def accounts_get(*, account_ids: Iterable[int]) -> dict[int, AccountState]:
+    texts = sorted({id_text(i) for i in account_ids})
+    if not texts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id')}",  # noqa: S608 - fixed SQL
+            [_list_param(texts)],
+        )
+        return {int(r[0]): account_from_row(r) for r in cursor.fetchall()}
+
+
+def transfer_get(*, transfer_id: int) -> StoredTransfer | None:
+    found = transfers_by_ids([transfer_id])
+    return found.get(transfer_id)
+
+
+def transfers_get(*, transfer_ids: Iterable[int]) -> dict[int, StoredTransfer]:
+    return transfers_by_ids(transfer_ids)
+
+
+def transfer_hash(*, transfer_id: int) -> str | None:
+    return Transfer.objects.filter(id=id_text(transfer_id)).values_list("hash", flat=True).first()
+
+
+def pending_status_get(*, transfer_id: int) -> int | None:
+    return (
+        PendingTransfer.objects.filter(transfer_id=id_text(transfer_id))
+        .values_list("status", flat=True)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class TransferPage:
+    transfers: list[StoredTransfer]
+    next_after: int | None  # the timestamp to pass as `after` for the next page
+
+
+def account_transfers(
+    *, account_id: int, after: int = 0, limit: int = 50, reverse: bool = False
+) -> TransferPage:
+    """The account's transfers (as debit or credit side) in time order, a page at a time: pass
+    the page's `next_after` as `after` for the next one (keyset pagination, stable under
+    writes). With `reverse`, newest first and `after` is an upper bound (0: from the newest)."""
+    assert 1 <= limit <= 1000
+    key = id_text(account_id)
+    if reverse:
+        bound = "t.timestamp < %s" if after else "t.timestamp >= %s"
+        order = "DESC"
+    else:
+        bound, order = "t.timestamp > %s", "ASC"
+    cols = ", ".join(f"t.{c.strip()}" for c in TRANSFER_COLUMNS.split(","))
+    # Two index range scans (debit side, credit side) merged: each uses its (account, ts) index.
+    sql = (
+        f"SELECT {cols} FROM ("  # noqa: S608 - fixed SQL
+        f" SELECT * FROM (SELECT * FROM ledger_transfer t WHERE t.debit_account_id = %s AND"
+        f" {bound} ORDER BY t.timestamp {order} LIMIT %s) d"
+        f" UNION ALL"
+        f" SELECT * FROM (SELECT * FROM ledger_transfer t WHERE t.credit_account_id = %s AND"
+        f" {bound} ORDER BY t.timestamp {order} LIMIT %s) c"
+        f") t ORDER BY t.timestamp {order} LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, after, limit + 1, key, after, limit + 1, limit + 1])
+        rows = [transfer_from_row(r) for r in cursor.fetchall()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return TransferPage(rows, rows[-1].timestamp if more and rows else None)
+
+
+@dataclass(frozen=True)
+class Balances:
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
+
+
+def account_balances_at(*, account_id: int, timestamp: int) -> Balances:
+    """The account's four balances as they stood at `timestamp` (ns), from its transfers: a
+    pending transfer counts while it is neither posted, voided nor past its timeout by then."""
+    key = id_text(account_id)
+    qs = Transfer.objects.filter(timestamp__lte=timestamp)
+    debits = list(qs.filter(debit_account_id=key).values_list(*_BALANCE_FIELDS))
+    credits = list(qs.filter(credit_account_id=key).values_list(*_BALANCE_FIELDS))
+    resolved_ids = {
+        pid
+        for (pid,) in qs.filter(
+            pending_id__in=[id_text(int(r[0])) for r in debits + credits if r[2] & F_PENDING]
+        )
+        .exclude(pending_id=id_text(0))
+        .values_list("pending_id")
+    }
+    sums = [0, 0, 0, 0]
+    for side, rows in ((0, debits), (2, credits)):
+        for tid, amount, flags, ts, timeout in rows:
+            if flags & F_PENDING:
+                expired = timeout and ts + timeout * 1_000_000_000 <= timestamp
+                if tid not in resolved_ids and not expired:
+                    sums[side] += amount
+            else:
+                sums[side + 1] += amount
+    return Balances(*sums)
+
+
+_BALANCE_FIELDS = ("id", "amount", "flags", "timestamp", "timeout")
+
+
+# ---------------------------------------------------------------------------------------------
+# Public pages and open data
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    number: int
+    name: str
+    unit: str
+    scale: int
+    accounts: int
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
+    transfers: int
+    last_transfer_id: int | None
+    last_transfer_hash: str | None
+
+
+def ledgers_totals() -> list[LedgerTotals]:
+    """Every ledger that is defined or has accounts, with its totals (one row each)."""
+    meta = {ledger.number: ledger for ledger in Ledger.objects.all()}
+    sums: dict[int, dict[str, Any]] = {
+        row["ledger"]: dict(row)
+        for row in Account.objects.values("ledger").annotate(
+            n=Count("id"),
+            dp=Sum("debits_pending"),
+            dpo=Sum("debits_posted"),
+            cp=Sum("credits_pending"),
+            cpo=Sum("credits_posted"),
+        )
+    }
+    counts = dict(
+        Transfer.objects.values("ledger").annotate(n=Count("id")).values_list("ledger", "n")
+    )
+    out = []
+    for number in sorted(set(meta) | set(sums)):
+        m = meta.get(number)
+        s: dict[str, Any] = sums.get(number, {})
+        last = (
+            Transfer.objects.filter(ledger=number)
+            .order_by("-timestamp")
+            .values_list("id", "hash")
+            .first()
+        )
+        out.append(
+            LedgerTotals(
+                number=number,
+                name=m.name if m else "",
+                unit=m.unit if m else "",
+                scale=m.scale if m else 0,
+                accounts=s.get("n", 0) or 0,
+                debits_pending=s.get("dp", 0) or 0,
+                debits_posted=s.get("dpo", 0) or 0,
+                credits_pending=s.get("cp", 0) or 0,
+                credits_posted=s.get("cpo", 0) or 0,
+                transfers=counts.get(number, 0),
+                last_transfer_id=int(last[0]) if last else None,
+                last_transfer_hash=last[1] if last else None,
+            )
+        )
+    return out
+
+
+def ledger_totals(*, number: int) -> LedgerTotals | None:
+    for totals in ledgers_totals():
+        if totals.number == number:
+            return totals
+    return None
+
+
+@dataclass(frozen=True)
+class AccountPage:
+    accounts: list[AccountState]
+    next_after: int | None
+
+
+def ledger_accounts(*, number: int, after: int = 0, limit: int = 50) -> AccountPage:
+    assert 1 <= limit <= 1000
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account "  # noqa: S608 - fixed SQL
+            "WHERE ledger = %s AND id > %s ORDER BY id LIMIT %s",
+            [number, id_text(after) if after else "", limit + 1],
+        )
+        rows = [account_from_row(r) for r in cursor.fetchall()]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AccountPage(rows, rows[-1].id if more and rows else None)
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    transfer: StoredTransfer
+    hash: str
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    entries: list[JournalEntry]
+    next_after: int | None
+
+
+def journal_page(*, after: int = 0, limit: int = 50, ledger: int | None = None) -> JournalPage:
+    assert 1 <= limit <= 1000
+    qs = Transfer.objects.filter(timestamp__gt=after).order_by("timestamp")
+    if ledger is not None:
+        qs = qs.filter(ledger=ledger)
+    cols = [c.strip() for c in TRANSFER_COLUMNS.split(",")]
+    rows = list(qs.values_list(*cols, "hash")[: limit + 1])
+    entries = [JournalEntry(transfer_from_row(r[:-1]), r[-1]) for r in rows]
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return JournalPage(entries, entries[-1].transfer.timestamp if more and entries else None)
+
+
+def ledger_ledgers_open_rows() -> Iterator[dict[str, object]]:
+    """Open data: one row per ledger with its totals (no account is named)."""
+    for t in ledgers_totals():
+        yield {
+            "ledger": t.number,
+            "name": t.name,
+            "unit": t.unit,
+            "scale": t.scale,
+            "accounts": t.accounts,
+            "transfers": t.transfers,
+            "debits_posted": t.debits_posted,
+            "credits_posted": t.credits_posted,
+            "debits_pending": t.debits_pending,
+            "credits_pending": t.credits_pending,
+            "last_transfer_hash": t.last_transfer_hash or "",
+        }
+
+
+def ledger_updated_at() -> datetime | None:
+    head = ledger_head()
+    if head is None or head.last_timestamp == 0:
+        return None
+    return ns_to_datetime(head.last_timestamp)
+
+
+# ---------------------------------------------------------------------------------------------
+# The journal as JSON Lines, and verification
+
+
+def transfer_json(t: StoredTransfer, *, prev_hash: str, hash_: str) -> dict[str, object]:
+    """An entry of the exported journal. 128-bit ids go as decimal strings (JSON readers that
+    hold numbers as doubles would round them); the rest are integers."""
+    return {
+        "kind": "transfer",
+        "id": str(t.id),
+        "debit_account_id": str(t.debit_account_id),
+        "credit_account_id": str(t.credit_account_id),
+        "amount": t.amount,
+        "ledger": t.ledger,
+        "code": t.code,
+        "flags": t.flags,
+        "pending_id": str(t.pending_id),
+        "timeout": t.timeout,
+        "user_data_128": str(t.user_data_128),
+        "user_data_64": t.user_data_64,
+        "user_data_32": t.user_data_32,
+        "timestamp": t.timestamp,
+        "prev_hash": prev_hash,
+        "hash": hash_,
+    }
+
+
+def _journal_rows(since: int = 0) -> Iterator[tuple[StoredTransfer, str]]:
+    cols = [c.strip() for c in TRANSFER_COLUMNS.split(",")]
+    qs = Transfer.objects.filter(timestamp__gt=since).order_by("timestamp")
+    for row in qs.values_list(*cols, "hash").iterator(chunk_size=5000):
+        yield transfer_from_row(row[:-1]), row[-1]
+
+
+def journal_export(*, since: int = 0) -> Iterator[dict[str, object]]:
+    """The journal from `since` (exclusive, ns), then a final `head` line with the journal's
+    last hash, its length and the time through which pending transfers have been expired."""
+    prev = GENESIS_HASH
+    if since:
+        before = (
+            Transfer.objects.filter(timestamp__lte=since)
+            .order_by("-timestamp")
+            .values_list("hash", flat=True)
+            .first()
+        )
+        prev = before or GENESIS_HASH
+    for t, digest in _journal_rows(since):
+        yield transfer_json(t, prev_hash=prev, hash_=digest)
+        prev = digest
+    head = ledger_head()
+    yield {
+        "kind": "head",
+        "last_hash": head.last_hash if head else GENESIS_HASH,
+        "transfers_count": head.transfers_count if head else 0,
+        "last_timestamp": head.last_timestamp if head else 0,
+        "expired_through": head.expired_through if head else 0,
+    }
+
+
+@dataclass
+class Totals:
+    debits_pending: int = 0
+    debits_posted: int = 0
+    credits_pending: int = 0
+    credits_posted: int = 0
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    last_hash: str = GENESIS_HASH
+    problem: str | None = None
+    ledgers: dict[int, Totals] = field(default_factory=dict)
+    accounts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+class _Replay:
+    """Replays the journal: per-account sums and pending states, derived only from entries."""
+
+    def __init__(self) -> None:
+        self.sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.pending: dict[int, StoredTransfer] = {}
+        self.status: dict[int, int] = {}
+        self.closed: dict[int, bool] = {}
+        self.seen: set[int] = set()
+        self.ledger_of: dict[int, int] = {}
+
+    def add(self, t: StoredTransfer) -> str | None:
+        if t.id in self.seen:
+            return f"transfer {t.id} appears twice in the journal"
+        self.seen.add(t.id)
+        self.ledger_of[t.debit_account_id] = self.ledger_of[t.credit_account_id] = t.ledger
+        dr, cr = self.sums[t.debit_account_id], self.sums[t.credit_account_id]
+        if t.flags & F_PENDING:
+            self.pending[t.id] = t
+            self.status[t.id] = PendingStatus.PENDING
+            dr[0] += t.amount
+            cr[2] += t.amount
+            if t.flags & F_CLOSING_DEBIT:
+                self.closed[t.debit_account_id] = True
+            if t.flags & F_CLOSING_CREDIT:
+                self.closed[t.credit_account_id] = True
+        elif t.flags & (F_POST | F_VOID):
+            p = self.pending.get(t.pending_id)
+            if p is None:
+                return f"transfer {t.id} resolves {t.pending_id}, which is not an earlier pending"
+            if self.status[p.id] != PendingStatus.PENDING:
+                return f"transfer {t.id} resolves {p.id}, which was already resolved"
+            if (t.debit_account_id, t.credit_account_id) != (
+                p.debit_account_id,
+                p.credit_account_id,
+            ):
+                return f"transfer {t.id} resolves {p.id} with other accounts"
+            self.status[p.id] = PendingStatus.POSTED if t.flags & F_POST else PendingStatus.VOIDED
+            self._release(p)
+            if t.flags & F_POST:
+                if t.amount > p.amount:
+                    return f"transfer {t.id} posts more than pending transfer {p.id} reserved"
+                dr[1] += t.amount
+                cr[3] += t.amount
+        else:
+            dr[1] += t.amount
+            cr[3] += t.amount
+        return None
+
+    def _release(self, p: StoredTransfer) -> None:
+        self.sums[p.debit_account_id][0] -= p.amount
+        self.sums[p.credit_account_id][2] -= p.amount
+        if p.flags & F_CLOSING_DEBIT and self.status[p.id] != PendingStatus.POSTED:
+            self.closed[p.debit_account_id] = False
+        if p.flags & F_CLOSING_CREDIT and self.status[p.id] != PendingStatus.POSTED:
+            self.closed[p.credit_account_id] = False
+
+    def expire_through(self, through: int) -> None:
+        for p in self.pending.values():
+            expires_at = p.expires_at
+            if (
+                self.status[p.id] == PendingStatus.PENDING
+                and expires_at is not None
+                and expires_at <= through
+            ):
+                self.status[p.id] = PendingStatus.EXPIRED
+                self._release(p)
+
+
+def ledger_verify() -> VerifyReport:
+    """Recomputes the hash chain, then every account's four balances from the transfers, and
+    checks conservation (per ledger: debits = credits, posted and pending separately). Stops at
+    the first discrepancy and names it."""
+    report = VerifyReport()
+    replay = _Replay()
+    prev, last_ts = GENESIS_HASH, 0
+    for t, stored_hash in _journal_rows():
+        if t.timestamp <= last_ts:
+            report.problem = f"transfer {t.id}: timestamp does not increase"
+            return report
+        expected = journal_hash(prev, t)
+        if expected != stored_hash:
+            report.problem = (
+                f"journal entry {report.entries + 1} (transfer {t.id}, timestamp {t.timestamp}): "
+                f"stored hash {stored_hash} does not match the recomputed {expected}"
+            )
+            return report
+        problem = replay.add(t)
+        if problem:
+            report.problem = f"journal entry {report.entries + 1}: {problem}"
+            return report
+        prev, last_ts = stored_hash, t.timestamp
+        report.entries += 1
+        report.last_hash = prev
+    head = ledger_head()
+    if head is not None and (head.transfers_count, head.last_hash) != (report.entries, prev):
+        report.problem = (
+            f"the journal head records {head.transfers_count} entries ending in {head.last_hash}, "
+            f"but the journal has {report.entries} ending in {prev}: entries were removed"
+        )
+        return report
+    replay.expire_through(head.expired_through if head else 0)
+    # Pending states kept by the ledger must be the ones the journal implies.
+    for tid, status in PendingTransfer.objects.values_list("transfer_id", "status").iterator():
+        derived = replay.status.get(int(tid))
+        if derived != status:
+            report.problem = (
+                f"pending transfer {int(tid)}: status {status} recorded, {derived} derived "
+                "from the journal"
+            )
+            return report
+    if len(replay.status) != PendingTransfer.objects.count():
+        report.problem = "a pending transfer of the journal has no recorded status"
+        return report
+    cols = [c.strip() for c in ACCOUNT_COLUMNS.split(",")]
+    seen_accounts: set[int] = set()
+    for row in Account.objects.order_by("id").values_list(*cols).iterator(chunk_size=5000):
+        a = account_from_row(row)
+        report.accounts += 1
+        expected_sums = replay.sums.get(a.id, [0, 0, 0, 0])
+        actual = [a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted]
+        if actual != expected_sums:
+            names = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
+            diffs = ", ".join(
+                f"{n} {x} (transfers give {y})"
+                for n, x, y in zip(names, actual, expected_sums, strict=True)
+                if x != y
+            )
+            report.problem = f"account {a.id}: {diffs}"
+            return report
+        if a.id in replay.closed and bool(a.flags & A_CLOSED) != replay.closed[a.id]:
+            report.problem = f"account {a.id}: closed flag does not match its closing transfers"
+            return report
+        seen_accounts.add(a.id)
+        totals = report.ledgers.setdefault(a.ledger, Totals())
+        totals.debits_pending += a.debits_pending
+        totals.debits_posted += a.debits_posted
+        totals.credits_pending += a.credits_pending
+        totals.credits_posted += a.credits_posted
+    missing = sorted(set(replay.sums) - seen_accounts)
+    if missing:
+        report.problem = f"the journal moves value on account {missing[0]}, which does not exist"
+        return report
+    return _conservation(report)
+
+
+def _conservation(report: VerifyReport) -> VerifyReport:
+    for number, t in sorted(report.ledgers.items()):
+        if t.debits_posted != t.credits_posted:
+            report.problem = (
+                f"ledger {number}: debits posted {t.debits_posted} != credits posted "
+                f"{t.credits_posted}"
+            )
+            return report
+        if t.debits_pending != t.credits_pending:
+            report.problem = (
+                f"ledger {number}: debits pending {t.debits_pending} != credits pending "
+                f"{t.credits_pending}"
+            )
+            return report
+    return report
+
+
+_EXPORT_INT_FIELDS = (
+    "amount",
+    "ledger",
+    "code",
+    "flags",
+    "timeout",
+    "user_data_64",
+    "user_data_32",
+    "timestamp",
+)
+_EXPORT_ID_FIELDS = (
+    "id",
+    "debit_account_id",
+    "credit_account_id",
+    "pending_id",
+    "user_data_128",
+)
+
+
+def journal_verify_lines(lines: Iterable[str]) -> VerifyReport:
+    """Verifies an exported journal on its own (no database): every line's hash, the chain from
+    the first line's prev_hash, the final head line and, for an export from the beginning of the
+    journal, every account's balances replayed from the entries and conservation per ledger
+    (debits = credits, posted and pending separately). Names the first bad line."""
+    report = VerifyReport()
+    replay = _Replay()
+    prev: str | None = None
+    from_genesis = True
+    last_ts = 0
+    head: dict[str, Any] | None = None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if head is not None:
+            report.problem = f"line {number}: nothing may follow the head line"
+            return report
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.problem = f"line {number}: not JSON ({exc.msg})"
+            return report
+        if not isinstance(data, dict) or data.get("kind") not in ("transfer", "head"):
+            report.problem = f"line {number}: kind must be transfer or head"
+            return report
+        if data["kind"] == "head":
+            head = data
+            continue
+        try:
+            t = StoredTransfer(
+                **{k: _strict_id(data[k]) for k in _EXPORT_ID_FIELDS},
+                **{k: _strict_int(data[k]) for k in _EXPORT_INT_FIELDS},
+            )
+        except KeyError as exc:
+            report.problem = f"line {number}: field {exc.args[0]} is missing"
+            return report
+        except ValueError as exc:
+            report.problem = f"line {number}: {exc}"
+            return report
+        line_prev = data.get("prev_hash")
+        if prev is None:
+            prev = str(line_prev)
+            from_genesis = prev == GENESIS_HASH
+        elif line_prev != prev:
+            report.problem = f"line {number}: prev_hash is not the previous line's hash"
+            return report
+        if t.timestamp <= last_ts:
+            report.problem = f"line {number}: timestamp does not increase"
+            return report
+        expected = journal_hash(prev, t)
+        if expected != data.get("hash"):
+            report.problem = (
+                f"line {number} (transfer {t.id}): hash {data.get('hash')} does not match the "
+                f"recomputed {expected}"
+            )
+            return report
+        if from_genesis:
+            problem = replay.add(t)
+            if problem:
+                report.problem = f"line {number}: {problem}"
+                return report
+        prev, last_ts = expected, t.timestamp
+        report.entries += 1
+        report.last_hash = prev
+    if head is None:
+        report.problem = "the export has no head line: it is truncated"
+        return report
+    if report.entries and head.get("last_hash") != prev:
+        report.problem = "the head line's last_hash is not the last entry's hash"
+        return report
+    if from_genesis:
+        if head.get("transfers_count") != report.entries:
+            report.problem = (
+                f"the head line counts {head.get('transfers_count')} entries, the export has "
+                f"{report.entries}"
+            )
+            return report
+        try:
+            replay.expire_through(_strict_int(head.get("expired_through")))
+        except ValueError as exc:
+            report.problem = f"head line: expired_through: {exc}"
+            return report
+        for account_id, (dp, dpo, cp, cpo) in replay.sums.items():
+            totals = report.ledgers.setdefault(replay.ledger_of[account_id], Totals())
+            totals.debits_pending += dp
+            totals.debits_posted += dpo
+            totals.credits_pending += cp
+            totals.credits_posted += cpo
+        report.accounts = len(replay.sums)
+    return _conservation(report)
+
+
+def _strict_int(value: object) -> int:
+    if type(value) is not int:
+        raise ValueError(f"{value!r} is not an integer")
+    return value
+
+
+def _strict_id(value: object) -> int:
+    if not isinstance(value, str) or not value.isdigit():
+        raise ValueError(f"{value!r} is not a string of decimal digits")
+    return int(value)
+
+
+def flags_display(flags: int, *, account: bool = False) -> list[str]:
+    return flag_names(flags, ACCOUNT_FLAG_NAMES if account else TRANSFER_FLAG_NAMES)
+
+
+def ledger_journal_open_rows() -> Iterator[dict[str, object]]:
+    """Open data: the journal entries (the head line of an export is left out)."""
+    for line in journal_export():
+        if line["kind"] == "transfer":
+            yield {k: v for k, v in line.items() if k != "kind"}
