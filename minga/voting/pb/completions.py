@@ -11,11 +11,13 @@ add1u: add1, then the rest of the budget filled greedily by utilitarian welfare.
 
 Skipping ahead is exact: whether to stop at a step depends on that step's outcome only, and a
 MES run at the per-voter budget b + s can certify that the outcome is the same at every budget in
-[b, b + s] (mes.run's `certify`). The loop therefore tries jumps of 1, 2, 4, ... steps while they
-are certified, halves the jump when one is not, and at a jump of one step simply takes the next
-step's run, as the one-unit-at-a-time definition does. Every run it keeps is a plain MES run at
-exactly its step's budget, so the result (prices included) is that of the definition, which the
-tests check against a literal implementation."""
+[b, b + s] (mes.run's `certify`). The loop looks `window` steps ahead (doubling it while the
+jumps are certified); a run ahead that is not certified is kept, and the gap to it is halved
+with runs guided by it (mes.Guide: its certified first rounds are only priced, and its price
+bounds start each later round's lazy queue), until the next step is reached, whose run is then
+taken as the one-unit-at-a-time definition takes it. Every run it keeps is MES at exactly its
+step's budget (a guided run equals a plain one, prices included), so the result is that of the
+definition, which the tests check against a literal implementation."""
 
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from minga.voting.pb.prepared import Prepared
 
 Add1Stop = Literal["within-budget", "exhaustive"]
 ADD1_STOPS: tuple[Add1Stop, ...] = ("within-budget", "exhaustive")
+# How far ahead (in steps) the loop first looks when no run above guides it.
+WINDOW = 8
 
 
 @dataclass(frozen=True)
@@ -59,26 +63,57 @@ def add1(prepared: Prepared, *, stop: Add1Stop, jump: bool = True) -> Add1Result
             spent + prepared.costs[p] > prepared.budget for p in available - selected
         )
 
-    step, runs, jump_by = 0, 1, 1
-    current = mes.run(prepared, start)
+    step, runs = 0, 1
+    current = mes.run(prepared, start, record=jump)
     # The first run, at budget / voters, cannot overspend: each voter spends at most their share.
     assert outcome_cost(prepared, current.selected) <= prepared.budget
-    while not stops(current):
-        if jump and jump_by > 1:
+    if not jump:
+        while not stops(current):
             runs += 1
-            ahead = mes.run(prepared, start + step + jump_by, certify=current)
-            if ahead.certified:
-                # The same outcome at every step up to here: none of them stops the loop.
-                step, current = step + jump_by, ahead
-                jump_by *= 2
+            plain = mes.run(prepared, start + step + 1)
+            if outcome_cost(prepared, plain.selected) > prepared.budget:
+                return Add1Result(current, step, runs)
+            step, current = step + 1, plain
+        return Add1Result(current, step, runs)
+    # Recorded runs above `step` that were not certified, nearest last: each guides the runs
+    # below it (mes.Guide), and is itself the run of its step when the loop gets there.
+    above: list[_Above] = []
+    window = WINDOW
+    while not stops(current):
+        if above and above[-1].step == step + 1:
+            following = above.pop().run
+        else:
+            guide: mes.Guide | None = None
+            if above:
+                # Halve the gap to the nearest run above, guided by it.
+                nearest = above[-1]
+                target = step + (nearest.step - step) // 2
+                guide = mes.Guide(nearest.run, nearest.lower, nearest.run.certified_rounds)
             else:
-                jump_by //= 2
-            continue
-        runs += 1
-        following = mes.run(prepared, start + step + 1, certify=current if jump else None)
+                target = step + window
+            runs += 1
+            tried = mes.run(prepared, start + target, certify=current, guide=guide, record=True)
+            if tried.certified:
+                # The same outcome at every step up to there: none of them stops the loop.
+                step, current = target, tried
+                if not above:
+                    window *= 2
+                continue
+            if target > step + 1:
+                if not above:
+                    window = max(WINDOW, window // 2)
+                above.append(_Above(tried, target, current.per_voter_budget))
+                continue
+            following = tried
+        # The definition's step, one unit: it may change the outcome.
         if outcome_cost(prepared, following.selected) > prepared.budget:
             return Add1Result(current, step, runs)
         step, current = step + 1, following
-        if following.certified:
-            jump_by = 2
     return Add1Result(current, step, runs)
+
+
+@dataclass(frozen=True)
+class _Above:
+    run: mes.Run
+    step: int
+    lower: Fraction  # the per-voter budget of the run `run` was certified against
