@@ -264,6 +264,17 @@ def person_holds_seat(*, term: Term, person: Any) -> bool:
     return Mandate.objects.filter(term=term, person=person, end_date__isnull=True).exists()
 
 
+def person_is_candidate_pending(*, term: Term, person: Any) -> bool:
+    """The person has accepted a nomination in the term's civil election, which is not counted
+    yet: the count may give them a civil seat, so they cannot take another seat meanwhile."""
+    return Nomination.objects.filter(
+        election__term=term,
+        person=person,
+        accepted_at__isnull=False,
+        election__status__in=[ElectionStatus.NOMINATING, ElectionStatus.VOTING],
+    ).exists()
+
+
 @dataclass(frozen=True)
 class SeatRow:
     seat: Seat
@@ -523,8 +534,17 @@ def vacancy_recount(*, seat: Seat) -> RecountPlan:
     civil = Mandate.objects.filter(term_id=seat.term_id, side=Side.CIVIL)
     holding = sorted(number_of[m.person_id] for m in civil.filter(end_date__isnull=True))
     departed_number = number_of[departed.person_id]
+    # A candidate designated to a government seat of the term since the count cannot take a
+    # civil seat too (one seat per person per term): the recount passes over them.
+    government_now = {
+        number_of[person_id]
+        for person_id in Mandate.objects.filter(
+            term_id=seat.term_id, side=Side.GOVERNMENT, end_date__isnull=True
+        ).values_list("person_id", flat=True)
+        if person_id in number_of
+    }
     gone = sorted(
-        {number_of[m.person_id] for m in civil.filter(end_date__isnull=False)}
+        ({number_of[m.person_id] for m in civil.filter(end_date__isnull=False)} | government_now)
         - {departed_number}
         - set(holding)
     )

@@ -59,6 +59,8 @@ from .selectors import (
     motion_outcome,
     organization_is_eligible,
     organizations_eligible,
+    person_holds_seat,
+    person_is_candidate_pending,
     tally_votes,
     term_last,
     term_on,
@@ -532,6 +534,17 @@ def seat_designate(
         reference, field="reference", label=_("La referencia"), max_length=200, required=False
     )
     _check_can_seat(seat=seat, person=person, start_date=start_date)
+    # One seat per person per term: a candidate of the civil election still to be counted may
+    # be given a civil seat by the count.
+    if person_is_candidate_pending(term=seat.term, person=person):
+        raise PersonAlreadySeated(
+            _(
+                "%(person)s es candidato/a a un puesto de la sociedad civil en la elección del "
+                "periodo %(n)d, que aún no se ha escrutado."
+            )
+            % {"person": person.name, "n": seat.term.number},
+            "person",
+        )
     mandate = Mandate.objects.create(
         seat=seat,
         term=seat.term,
@@ -681,6 +694,13 @@ def election_open(*, actor: Any, term: Term, now: datetime) -> Election:
     return election
 
 
+def _seated_candidate_message(person: Any, term: Term) -> str:
+    return _(
+        "%(person)s ya ocupa un puesto en el periodo %(n)d: no puede ser candidato/a a un "
+        "puesto de la sociedad civil."
+    ) % {"person": person.name, "n": term.number}
+
+
 @transaction.atomic
 def nomination_create(
     *, actor: Any, election: Election, organization: Any, person: Any, now: datetime
@@ -709,6 +729,8 @@ def nomination_create(
             )
             % {"org": organization.name, "t": council.territory.name}
         )
+    if person_holds_seat(term=election.term, person=person):
+        raise PersonAlreadySeated(_seated_candidate_message(person, election.term), "person")
     if Nomination.objects.filter(election=election, person=person).exists():
         raise AlreadyNominated(
             _("%(person)s ya está nominado/a en esta elección.") % {"person": person.name}
@@ -753,6 +775,11 @@ def nomination_accept(*, actor: Any, nomination: Nomination, now: datetime) -> N
         )
     if nomination.accepted_at is not None:
         raise NominationAlreadyAccepted(_("Esta nominación ya fue aceptada."))
+    # Designated to a seat of the term since the nomination: one seat per person per term.
+    if person_holds_seat(term=nomination.election.term, person=nomination.person):
+        raise PersonAlreadySeated(
+            _seated_candidate_message(nomination.person, nomination.election.term), "person"
+        )
     nomination.accepted_at = now
     nomination.save(update_fields=["accepted_at"])
     audit_record(

@@ -55,7 +55,8 @@ _PREFERENCES = attrgetter("preferences")
 
 
 class BltError(ValueError):
-    """A BLT file that does not follow the format. `line` is 1-based; 0 means the whole file."""
+    """A BLT file that does not follow the format. `line` is 1-based (one past the last line
+    for a file cut short); 0 means the whole file (an empty one)."""
 
     def __init__(self, line: int, problem: str) -> None:
         self.line = line
@@ -272,6 +273,9 @@ def _canonical_ballots(body: str, candidates: int) -> tuple[Ballot, ...] | None:
 def _parse_lines(text: str) -> Election:
     """The general path: line by line, naming the first line at fault."""
     lines = [(number, line.strip()) for number, line in enumerate(text.splitlines(), start=1)]
+    # A file cut short is reported at the line just past its end, where the missing text
+    # should have been.
+    past_end = len(lines) + 1
     lines = [(number, line) for number, line in lines if line]
     if not lines:
         raise BltError(0, "the file is empty: expected a line with candidates and seats")
@@ -317,7 +321,7 @@ def _parse_lines(text: str) -> Election:
     # and spaces; anything else goes through `_integers`, which names the bad token.
     while True:
         if at_end():
-            raise BltError(0, "the file ends inside the ballots: expected a line with 0")
+            raise BltError(past_end, "the file ends inside the ballots: expected a line with 0")
         line_number, line = lines[position]
         position += 1
         tokens = line.split()
@@ -341,11 +345,11 @@ def _parse_lines(text: str) -> Election:
     names: list[str] = []
     for number in range(1, n + 1):
         if at_end():
-            raise BltError(0, f"the file ends before the name of candidate {number}")
+            raise BltError(past_end, f"the file ends before the name of candidate {number}")
         line_number, line = take()
         names.append(_quoted(line, line_number, f"the name of candidate {number}"))
     if at_end():
-        raise BltError(0, "the file ends before the title")
+        raise BltError(past_end, "the file ends before the title")
     line_number, line = take()
     title = _quoted(line, line_number, "the title")
     if not at_end():

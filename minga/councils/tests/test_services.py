@@ -798,6 +798,35 @@ def test_without_half_of_each_sides_seats_there_is_no_quorum_and_no_vote(world, 
     )
 
 
+def test_while_civil_seats_are_vacant_they_still_count_towards_the_quorum(world, council, seated):
+    for row in selectors.composition(term=seated).civil[:2]:
+        services.mandate_end(
+            actor=world.official,
+            mandate=row.mandate,
+            end_date=date(2026, 9, 1),
+            reason="R",
+            now=NOW,
+        )
+    m = meeting(world, council)
+    members = present(seated, 3, 3)  # every member still sitting: 3 government, 1 civil
+    services.meeting_attendance_record(actor=world.official, meeting=m, present=members, now=NOW)
+    motion = services.motion_create(actor=world.official, meeting=m, title="Moción", now=NOW)
+
+    quorum = selectors.meeting_quorum(meeting=m)
+
+    assert (quorum.seats_total, quorum.present_by_side) == (6, {"government": 3, "civil": 1})
+    assert (quorum.reached, quorum.reasons) == (False, ["civil"])
+    refused(
+        services.NoQuorum,
+        "No hay quórum: 4 de 6 puestos presentes (gobierno 3, sociedad civil 1). Se requiere "
+        "más de la mitad, con al menos la mitad de cada lado.",
+        lambda: services.motion_votes_record(
+            actor=world.official, motion=motion, votes={members[0].pk: "yes"}, now=NOW
+        ),
+        field="votes",
+    )
+
+
 def test_a_double_majority_needs_a_majority_on_each_side(world, seated):
     council = make_council(world, name="Junta del programa de cuidados", majority_rule="double")
     services.term_create(actor=world.official, council=council, start_date=TERM_START, now=NOW)
@@ -981,3 +1010,101 @@ def test_a_rejected_motion_publishes_no_decision_and_minutes_are_published(world
         actor=world.official, meeting=m, minutes="Se rechazó la moción.", now=NOW + timedelta(1)
     )
     assert published.minutes_published_at == NOW + timedelta(1)
+
+
+# --- one seat per person per term, across designation and election ------------------------------
+
+
+def test_a_person_sitting_in_the_term_can_neither_be_nominated_nor_accept_a_candidacy(world, term):
+    [mandate] = designate_government(world, term, world.persons[:1])  # Persona A
+    voters = electorate(world, 1)
+    org, delegate = voters[0]
+    election = services.election_open(actor=world.official, term=term, now=NOW)
+    nomination = services.nomination_create(
+        actor=delegate, election=election, organization=org, person=world.persons[1], now=NOW
+    )
+    services.seat_designate(
+        actor=world.official,
+        seat=term.seats.get(side=Side.GOVERNMENT, number=2),
+        person=world.persons[1],  # Persona B, designated after her nomination
+        start_date=TERM_START,
+        now=NOW,
+    )
+
+    refused(
+        services.PersonAlreadySeated,
+        "Persona A ya ocupa un puesto en el periodo 1: no puede ser candidato/a a un puesto de "
+        "la sociedad civil.",
+        lambda: services.nomination_create(
+            actor=delegate, election=election, organization=org, person=mandate.person, now=NOW
+        ),
+        field="person",
+    )
+    refused(
+        services.PersonAlreadySeated,
+        "Persona B ya ocupa un puesto en el periodo 1: no puede ser candidato/a a un puesto de "
+        "la sociedad civil.",
+        lambda: services.nomination_accept(actor=world.official, nomination=nomination, now=NOW),
+        field="person",
+    )
+
+
+def test_a_candidate_of_an_election_not_yet_counted_cannot_be_designated(world, term):
+    voters = electorate(world, 4)
+    election = open_with_candidates(world, term, voters, world.persons[3:7])  # D, E, F, G
+    seat = term.seats.get(side=Side.GOVERNMENT, number=1)
+
+    refused(
+        services.PersonAlreadySeated,
+        "Persona D es candidato/a a un puesto de la sociedad civil en la elección del periodo 1, "
+        "que aún no se ha escrutado.",
+        lambda: services.seat_designate(
+            actor=world.official, seat=seat, person=world.persons[3], start_date=TERM_START, now=NOW
+        ),
+        field="person",
+    )
+
+    # Once counted, a candidate who was not elected (E, with no vote) may be designated.
+    cast(election, voters, [[1], [1], [3], [4]])
+    services.election_count(actor=world.official, election=election, seed=1, now=NOW)
+    mandate = services.seat_designate(
+        actor=world.official, seat=seat, person=world.persons[4], start_date=TERM_START, now=NOW
+    )
+    assert (mandate.person.name, mandate.side) == ("Persona E", Side.GOVERNMENT)
+
+
+def test_a_recount_passes_over_a_candidate_designated_to_a_government_seat_since_the_count(
+    world, term
+):
+    # Four cooperatives, candidates D=1, E=2, F=3, G=4: D, F and G are elected, E is next.
+    designate_government(world, term, world.persons[:2])
+    voters = electorate(world, 4)
+    election = open_with_candidates(world, term, voters, world.persons[3:7])
+    cast(election, voters, [[1, 2], [1, 2], [3], [4]])
+    services.election_count(actor=world.official, election=election, seed=7, now=NOW)
+    services.seat_designate(
+        actor=world.official,
+        seat=term.seats.get(side=Side.GOVERNMENT, number=3),
+        person=world.persons[4],  # Persona E, not elected, now designated by the government
+        start_date=TERM_START,
+        now=NOW,
+    )
+    departed = Mandate.objects.get(term=term, person=world.persons[3])  # Persona D
+    services.mandate_end(
+        actor=world.official, mandate=departed, end_date=date(2026, 9, 1), reason="R", now=NOW
+    )
+
+    plan = selectors.vacancy_recount(seat=departed.seat)
+
+    # Without D and E, D's ballots have no one left: nobody can take the seat.
+    assert (plan.problem, plan.person) == ("no_candidate", None)
+    assert plan.result is not None
+    assert plan.result.recount.withdrawn == (1, 2)
+    refused(
+        services.NoCandidateLeft,
+        "El recuento no deja ninguna candidatura para este puesto: queda vacante.",
+        lambda: services.vacancy_fill_by_recount(
+            actor=world.official, seat=departed.seat, start_date=date(2026, 9, 1), now=NOW
+        ),
+        field="seat",
+    )

@@ -5,7 +5,14 @@ from minga.councils import selectors, services
 from minga.councils.models import Council, Side
 
 from .conftest import NOW, make_user
-from .helpers import cast, designate_government, electorate, open_with_candidates, snapshot
+from .helpers import (
+    cast,
+    designate_government,
+    elect_civil,
+    electorate,
+    open_with_candidates,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +174,13 @@ def test_the_terms_history_lists_every_mandate_with_dates(client, world, term):
     assert "Persona A" in response.content.decode()
     assert mandate.start_date.isoformat() in response.content.decode()
     assert NOW.tzinfo is not None
+
+
+def test_the_count_sheet_says_in_words_how_a_tie_was_broken(client, world, term):
+    # elect_civil: E and H tie on 1 vote at stage 2; E had fewer at stage 1 and is excluded.
+    election = elect_civil(world, term)
+
+    html = client.get(reverse("councils:election", args=[election.pk])).content.decode()
+
+    assert "Exclusión de 2 (empate decidido por los votos de la etapa 1)" in html
+    assert "earlier stage" not in html

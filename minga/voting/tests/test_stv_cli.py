@@ -137,6 +137,16 @@ def test_a_malformed_file_is_reported_with_its_line(capsys, tmp_path):
     assert err == f"minga stv: {path}: line 3: candidate 4 does not exist (1 to 3)\n"
 
 
+def test_a_file_cut_short_is_reported_at_the_line_past_its_end(capsys, tmp_path):
+    path = tmp_path / "short.blt"
+    path.write_text('3 1\n1 1 0\n0\n"A"\n"B"\n"C"\n', encoding="utf-8")
+
+    status, out, err = run(capsys, "count", str(path), "--json")
+
+    assert (status, out) == (2, "")
+    assert err == f"minga stv: {path}: line 7: the file ends before the title\n"
+
+
 def test_a_number_too_long_to_be_a_number_is_reported_with_its_line(capsys, tmp_path):
     path = tmp_path / "long.blt"
     path.write_text("3 1\n1 1 0\n" + "9" * 5000 + ' 1 0\n0\n"A"\n"B"\n"C"\n"t"\n')
