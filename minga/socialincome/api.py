@@ -1,0 +1,213 @@
+"""The social income API (/api/v1/socialincome/): public reads of the programmes and their open
+books; a provider's delegate records services; a household confirms or disputes with its
+one-time code; an official issues a month. Refusals are 4xx with the field at fault."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema, Status
+
+from minga.accounts.auth import TokenAuth
+from minga.api import FieldError
+from minga.core.roles import Role
+
+from . import selectors, services
+from .domain import parse_period
+
+router = Router(tags=["socialincome"])
+delegate = TokenAuth([Role.DELEGATE])
+official = TokenAuth([Role.OFFICIAL, Role.ADMINISTRATOR])
+
+
+class ErrorOut(Schema):
+    message: str
+    field: str
+
+
+class ProgrammeOut(Schema):
+    slug: str
+    name: str
+    territory: str
+    unit: str
+    currency_code: str
+    validity_months: int
+    confirm_window_days: int
+    categories: list[str]
+
+
+class IdentityOut(Schema):
+    category: str
+    issued: int
+    redeemed: int
+    expired: int
+    outstanding: int
+    holds: bool
+
+
+class BooksOut(Schema):
+    rows: list[dict[str, Any]]
+    providers: list[dict[str, Any]]
+    identity: list[IdentityOut]
+
+
+class ServiceIn(Schema):
+    organization_id: int
+    category: str
+    cedula: str
+    service_date: date
+    hours: str
+
+
+class ServiceOut(Schema):
+    id: int
+    status: str
+    amount: int
+    transfer_id: str
+
+
+class RecordedOut(ServiceOut):
+    code: str
+
+
+class CodeIn(Schema):
+    code: str
+    confirm: bool
+
+
+class IssueIn(Schema):
+    period: str
+
+
+class IssueOut(Schema):
+    period: str
+    written: int
+    done_before: int
+    amount: int
+
+
+def _programme(slug: str) -> Any:
+    programme = selectors.programme_by_slug(slug=slug)
+    if programme is None:
+        raise FieldError(404, "no such programme", "slug")
+    return programme
+
+
+def _refused(error: services.SocialIncomeError) -> FieldError:
+    return FieldError(400, error.message, error.field)
+
+
+def _programme_out(p: Any) -> dict[str, Any]:
+    return {
+        "slug": p.slug,
+        "name": p.name,
+        "territory": f"{p.territory.country_code}:{p.territory.code}",
+        "unit": p.unit,
+        "currency_code": p.currency_code,
+        "validity_months": p.validity_months,
+        "confirm_window_days": p.confirm_window_days,
+        "categories": [c.code for c in selectors.categories_of(programme=p)],
+    }
+
+
+def _service_out(s: Any) -> dict[str, Any]:
+    return {"id": s.pk, "status": s.status, "amount": s.amount, "transfer_id": s.transfer_id}
+
+
+@router.get("/programmes", response=list[ProgrammeOut], summary="The programmes")
+def programmes(request: HttpRequest) -> Any:
+    return [_programme_out(p) for p in selectors.programmes_list()]
+
+
+@router.get(
+    "/programmes/{slug}/books",
+    response={200: BooksOut, 404: ErrorOut},
+    summary="Open books: by month and category, per provider, and the money identity",
+)
+def books(request: HttpRequest, slug: str) -> Any:
+    programme = _programme(slug)
+    return {
+        "rows": list(selectors.books_rows(programme=programme)),
+        "providers": list(selectors.provider_rows(programme=programme)),
+        "identity": [
+            {**vars(i), "holds": i.holds}
+            for i in (
+                selectors.identity(category=c) for c in selectors.categories_of(programme=programme)
+            )
+        ],
+    }
+
+
+@router.post(
+    "/programmes/{slug}/services",
+    auth=delegate,
+    response={201: RecordedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A provider's delegate records a service delivered (a pending transfer)",
+)
+def service_record(request: HttpRequest, slug: str, payload: ServiceIn) -> Any:
+    programme = _programme(slug)
+    organization = selectors.organization_by_id(organization_id=payload.organization_id)
+    if organization is None:
+        raise FieldError(404, "no such organisation", "organization_id")
+    if not selectors.access_organization_as_delegate_of(request.user, organization):
+        raise FieldError(403, "you are not a delegate of this organisation", "organization_id")
+    try:
+        recorded = services.service_record(
+            actor=request.user,
+            programme=programme,
+            organization=organization,
+            category_code=payload.category,
+            cedula=payload.cedula,
+            service_date=payload.service_date,
+            hours=payload.hours,
+            now=timezone.now(),
+        )
+    except services.SocialIncomeError as error:
+        raise _refused(error) from None
+    return Status(201, {**_service_out(recorded.service), "code": recorded.code})
+
+
+@router.post(
+    "/services/code",
+    response={200: ServiceOut, 400: ErrorOut},
+    summary="Confirm (confirm=true) or dispute a service with the code given at the door",
+)
+def service_by_code(request: HttpRequest, payload: CodeIn) -> Any:
+    try:
+        service = services.service_resolve_by_code(
+            code=payload.code, confirm=payload.confirm, now=timezone.now()
+        )
+    except services.SocialIncomeError as error:
+        raise _refused(error) from None
+    return _service_out(service)
+
+
+@router.post(
+    "/programmes/{slug}/issue",
+    auth=official,
+    response={200: IssueOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Issue a month (idempotent: a rerun issues nothing more)",
+)
+def issue(request: HttpRequest, slug: str, payload: IssueIn) -> Any:
+    programme = _programme(slug)
+    if not selectors.access_programme_as_official(request.user, programme):
+        raise FieldError(403, "only officials of the programme's territory", "slug")
+    try:
+        period = parse_period(payload.period)
+    except ValueError as error:
+        raise FieldError(400, str(error).split(": ", 1)[-1], "period") from None
+    try:
+        report = services.month_issue(
+            actor=request.user, programme=programme, period=period, now=timezone.now()
+        )
+    except services.SocialIncomeError as error:
+        raise _refused(error) from None
+    return {
+        "period": report.period,
+        "written": report.written,
+        "done_before": report.done_before,
+        "amount": report.amount,
+    }

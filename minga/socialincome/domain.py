@@ -1,0 +1,196 @@
+"""The programme's rules in plain Python: deterministic ledger ids, months, ages, eligibility,
+income bands, amounts and the validation of a parameter set. Nothing here touches the database
+or the clock, so the rules are testable on their own."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+U128_MAX = (1 << 128) - 1
+
+ELIGIBILITY_RULES = ("child_under_6", "member_65_plus", "disability", "any_household")
+
+# Ledger account codes and transfer codes of the programme.
+ACCOUNT_FUND = 1
+ACCOUNT_PROVIDER = 20
+ACCOUNT_WALLET = 30
+ACCOUNT_SETTLEMENT = 40
+TRANSFER_ISSUE = 1
+TRANSFER_SERVICE = 2
+TRANSFER_EXPIRE = 3
+TRANSFER_SETTLE = 4
+# A payment's EndToEndId (ISO 20022 Max35Text) is its ledger transfer id: settlement ids are kept
+# below 10^35 so that they fit.
+END_TO_END_MAX = 10**35 - 1
+# Ledger numbers of the categories: LEDGER_BASE + category id.
+LEDGER_BASE = 600_000_000
+
+
+def derived_id(*parts: object) -> int:
+    """A 128-bit ledger id derived from what the transfer is for, so that a rerun after a crash
+    sends the same id and the ledger answers `exists` instead of paying twice."""
+    text = "|".join(["minga.socialincome", *(str(p) for p in parts)])
+    number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:16], "big")
+    # 0 and 2^128 - 1 are reserved by the ledger; a sha256 prefix hitting them is ~2^-127.
+    assert 0 < number < U128_MAX, "a derived id is never a reserved one"
+    return number
+
+
+def settlement_id(*parts: object) -> int:
+    """A derived id that fits a 35-character EndToEndId."""
+    return derived_id("settle", *parts) % END_TO_END_MAX + 1
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_period(text: str) -> date:
+    """`YYYY-MM` to the first day of that month; ValueError names what is wrong."""
+    parts = text.strip().split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+        raise ValueError(f"period: {text!r} is not a month written YYYY-MM")
+    year, month = int(parts[0]), int(parts[1])
+    if not 1 <= month <= 12:
+        raise ValueError(f"period: month {month} is not between 1 and 12")
+    return date(year, month, 1)
+
+
+def period_label(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def age_on(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    birth_date: date
+    income_cents: int
+    disability: bool
+
+
+def eligible(rule: str, members: Sequence[MemberFacts], on: date) -> bool:
+    """Whether a household qualifies for a category on `on` (the period's first day)."""
+    if not members:
+        return False
+    if rule == "child_under_6":
+        return any(age_on(m.birth_date, on) < 6 for m in members)
+    if rule == "member_65_plus":
+        return any(age_on(m.birth_date, on) >= 65 for m in members)
+    if rule == "disability":
+        return any(m.disability for m in members)
+    assert rule == "any_household", rule
+    return True
+
+
+def income_per_person_cents(members: Sequence[MemberFacts]) -> int:
+    """Household income divided by its members, rounded down to the minor unit."""
+    assert members, "a household without members has no income per person"
+    return sum(m.income_cents for m in members) // len(members)
+
+
+def band_of(income_pp_cents: int, minima: Mapping[int, int]) -> int:
+    """The band whose minimum is the highest one at or below the income per person."""
+    chosen = min(minima)
+    for number in sorted(minima):
+        if minima[number] <= income_pp_cents:
+            chosen = number
+    return chosen
+
+
+def parse_hours(text: object) -> int:
+    """Hours as typed ("2", "1.5", "0,75") to hundredths; ValueError says what is wrong."""
+    raw = str(text).strip().replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError("no es un número de horas") from None
+    if not value.is_finite() or value <= 0:
+        raise ValueError("debe ser mayor que cero")
+    if value > 24:
+        raise ValueError("no puede pasar de 24 horas en un día")
+    hundredths = value * 100
+    if hundredths != hundredths.to_integral_value():
+        raise ValueError("admite como mucho dos decimales")
+    return int(hundredths)
+
+
+def service_amount(hundredths: int, hourly_rate: int) -> int:
+    """hours x rate in the ledger's minor units, rounded half up (the one rounding step)."""
+    exact = Decimal(hundredths) * Decimal(hourly_rate) / Decimal(100)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def to_hours(hundredths: int) -> Decimal:
+    return (Decimal(hundredths) / Decimal(100)).quantize(Decimal("0.01"))
+
+
+class ParameterError(ValueError):
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+def check_parameters(
+    values: Mapping[str, object],
+    *,
+    bands: Sequence[int],
+    categories: Sequence[str],
+    accreditations: Sequence[int] = (),
+) -> None:
+    """A complete parameter set is coherent: band minima start at 0 and rise; each category has
+    an allotment in every band, above zero ("higher bands get less, but not nothing") and never
+    more in a higher band; every eligibility rule is known; every rate is a positive integer."""
+    known = (
+        {f"band:{b}:min_income" for b in bands}
+        | {f"allotment:{b}:{c}" for b in bands for c in categories}
+        | {f"eligibility:{c}" for c in categories}
+        | {f"rate:{a}" for a in accreditations}
+    )
+    for key in values:
+        if key not in known:
+            raise ParameterError(key, "no es un parámetro de este programa")
+    for key in sorted(known):
+        if key not in values:
+            raise ParameterError(key, "falta este parámetro")
+    previous: int | None = None
+    for b in sorted(bands):
+        key = f"band:{b}:min_income"
+        minimum = values[key]
+        if type(minimum) is not int or minimum < 0:
+            raise ParameterError(key, "debe ser un entero no negativo")
+        if previous is None and minimum != 0:
+            raise ParameterError(key, "la primera banda empieza en 0")
+        if previous is not None and minimum <= previous:
+            raise ParameterError(key, "cada banda empieza por encima de la anterior")
+        previous = minimum
+    for c in categories:
+        rule = values[f"eligibility:{c}"]
+        if rule not in ELIGIBILITY_RULES:
+            raise ParameterError(f"eligibility:{c}", f"regla desconocida {rule!r}")
+        above: int | None = None
+        for b in sorted(bands):
+            key = f"allotment:{b}:{c}"
+            amount = values[key]
+            if type(amount) is not int or amount <= 0:
+                raise ParameterError(key, "debe ser un entero mayor que cero")
+            if above is not None and amount > above:
+                raise ParameterError(key, "una banda más alta no recibe más que la anterior")
+            above = amount
+    for a in accreditations:
+        key = f"rate:{a}"
+        rate = values[key]
+        if type(rate) is not int or rate <= 0:
+            raise ParameterError(key, "debe ser un entero mayor que cero")

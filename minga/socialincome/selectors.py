@@ -1,0 +1,682 @@
+"""Reads of the social income programme: parameters in force, eligibility, wallets and their
+balances (from the ledger), what is about to expire, the open books (small cells suppressed) and
+the access checks used by the pages and the API."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from minga.accounts.selectors import access_organization_as_delegate, access_territory_as_official
+from minga.core.opendata import suppress_small
+from minga.ledger import selectors as ledger
+
+from .domain import (
+    MemberFacts,
+    add_months,
+    band_of,
+    eligible,
+    income_per_person_cents,
+    period_label,
+)
+from .models import (
+    Accreditation,
+    AccreditationStatus,
+    Band,
+    Category,
+    Expiry,
+    Household,
+    ImportRun,
+    Issuance,
+    Member,
+    ParameterChange,
+    ParameterValue,
+    Programme,
+    RecordView,
+    Service,
+    ServiceStatus,
+    Settlement,
+    SettlementBatch,
+    Wallet,
+)
+from .payments import Payment, PaymentBatch
+
+POSTED = (ServiceStatus.CONFIRMED, ServiceStatus.AUTO_CONFIRMED)
+
+# --- other apps, through their selectors or the app registry --------------------------------
+
+
+def solidarity_economy_classifications() -> frozenset[str]:
+    """Only the solidarity economy can be accredited (actors.SOLIDARITY_ECONOMY), read through
+    the app registry: another app's models module is never imported (import-linter)."""
+    models_module = apps.get_app_config("actors").models_module
+    assert models_module is not None, "the actors app has models"
+    return frozenset(str(c) for c in models_module.SOLIDARITY_ECONOMY)
+
+
+def organization_by_id(*, organization_id: int) -> Any:
+    return apps.get_model("actors", "Organization").objects.filter(pk=organization_id).first()
+
+
+def person_identifiers(*, person_id: int | None, scheme: str) -> list[str]:
+    if person_id is None:
+        return []
+    return list(
+        apps.get_model("actors", "PersonIdentifier")
+        .objects.filter(person_id=person_id, scheme=scheme)
+        .values_list("identifier", flat=True)
+    )
+
+
+def motion_by_id(*, motion_id: int) -> Any:
+    from minga.councils.selectors import motion_by_id as councils_motion
+
+    return councils_motion(motion_id=motion_id)
+
+
+# --- programmes and parameters ------------------------------------------------------------
+
+
+def programmes_list() -> QuerySet[Programme]:
+    return Programme.objects.select_related("territory").order_by("slug")
+
+
+def programme_by_slug(*, slug: str) -> Programme | None:
+    return Programme.objects.select_related("territory").filter(slug=slug).first()
+
+
+def categories_of(*, programme: Programme) -> list[Category]:
+    return list(Category.objects.filter(programme=programme).order_by("id"))
+
+
+def bands_of(*, programme: Programme) -> list[Band]:
+    return list(Band.objects.filter(programme=programme).order_by("number"))
+
+
+def parameters_at(*, programme: Programme, on: date) -> dict[str, Any]:
+    """Every parameter's value in force on `on`: the latest active_from on or before it."""
+    values: dict[str, Any] = {}
+    for key, value in (
+        ParameterValue.objects.filter(programme=programme, active_from__lte=on)
+        .order_by("key", "active_from")
+        .values_list("key", "value")
+    ):
+        values[key] = value
+    return values
+
+
+def parameter_history(*, programme: Programme) -> QuerySet[ParameterValue]:
+    return ParameterValue.objects.filter(programme=programme).select_related("change")
+
+
+def parameter_changes(*, programme: Programme) -> QuerySet[ParameterChange]:
+    return ParameterChange.objects.filter(programme=programme).order_by("-proposed_at", "-id")
+
+
+def accreditation_ids(*, programme: Programme) -> list[int]:
+    return list(
+        Accreditation.objects.filter(programme=programme)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+# --- access checks -----------------------------------------------------------------------------
+
+
+def access_programme_as_official(user: Any, programme: Programme | None) -> bool:
+    """Officials of the programme's territory (or above it) and administrators run it."""
+    if programme is None:
+        return False
+    return access_territory_as_official(user, programme.territory)
+
+
+def access_accreditation_as_delegate(user: Any, accreditation: Accreditation | None) -> bool:
+    if accreditation is None:
+        return False
+    return access_organization_as_delegate(user, accreditation.organization)
+
+
+def access_organization_as_delegate_of(user: Any, organization: Any) -> bool:
+    return access_organization_as_delegate(user, organization)
+
+
+def household_of_user(*, user: Any, programme: Programme) -> Household | None:
+    """The household a signed-in resident belongs to: their person's identifier (the programme's
+    scheme, a cédula) matched against the registry."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    numbers = person_identifiers(
+        person_id=getattr(user, "person_id", None), scheme=programme.identifier_scheme
+    )
+    member = (
+        Member.objects.filter(Q(user=user) | Q(cedula__in=numbers), programme=programme)
+        .select_related("household__programme")
+        .first()
+    )
+    return member.household if member is not None else None
+
+
+def households_of_user(*, user: Any) -> list[Household]:
+    return [
+        h for p in programmes_list() if (h := household_of_user(user=user, programme=p)) is not None
+    ]
+
+
+def access_household_as_member(user: Any, household: Household | None) -> bool:
+    if household is None:
+        return False
+    mine = household_of_user(user=user, programme=household.programme)
+    return mine is not None and mine.pk == household.pk
+
+
+def delegated_accreditations(*, user: Any, programme: Programme) -> list[Accreditation]:
+    return [
+        a
+        for a in Accreditation.objects.filter(programme=programme).select_related(
+            "organization", "category"
+        )
+        if access_organization_as_delegate(user, a.organization)
+    ]
+
+
+# --- households --------------------------------------------------------------------------------
+
+
+def household_by_id(*, programme: Programme, household_id: int) -> Household | None:
+    return Household.objects.filter(programme=programme, pk=household_id).first()
+
+
+def household_by_cedula(*, programme: Programme, cedula: str) -> Household | None:
+    member = Member.objects.filter(programme=programme, cedula=cedula.strip()).first()
+    return member.household if member is not None else None
+
+
+def households_of(*, programme: Programme) -> QuerySet[Household]:
+    return Household.objects.filter(programme=programme).order_by("registry_id")
+
+
+def member_facts(*, programme: Programme) -> dict[int, list[MemberFacts]]:
+    facts: dict[int, list[MemberFacts]] = defaultdict(list)
+    for household_id, birth, income, disability in Member.objects.filter(
+        programme=programme
+    ).values_list("household_id", "birth_date", "income_cents", "disability"):
+        facts[household_id].append(MemberFacts(birth, income, disability))
+    return facts
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    household_id: int
+    category: Category
+    amount: int
+
+
+def entitlements(*, programme: Programme, period: date) -> list[Entitlement]:
+    """What every enrolled household is due for the month starting `period`, by the parameters
+    in force on that day."""
+    values = parameters_at(programme=programme, on=period)
+    bands = bands_of(programme=programme)
+    minima = {b.number: int(values[f"band:{b.number}:min_income"]) for b in bands}
+    categories = categories_of(programme=programme)
+    out: list[Entitlement] = []
+    for household_id, members in sorted(member_facts(programme=programme).items()):
+        band = band_of(income_per_person_cents(members), minima)
+        for c in categories:
+            if eligible(str(values[f"eligibility:{c.code}"]), members, period):
+                out.append(Entitlement(household_id, c, int(values[f"allotment:{band}:{c.code}"])))
+    return out
+
+
+def household_band(*, household: Household, on: date) -> int | None:
+    members = member_facts(programme=household.programme).get(household.pk, [])
+    if not members:
+        return None
+    values = parameters_at(programme=household.programme, on=on)
+    minima = {
+        b.number: int(values[f"band:{b.number}:min_income"])
+        for b in bands_of(programme=household.programme)
+    }
+    return band_of(income_per_person_cents(members), minima)
+
+
+def imports_of(*, programme: Programme) -> QuerySet[ImportRun]:
+    return ImportRun.objects.filter(programme=programme)
+
+
+def record_views_of(*, household: Household) -> QuerySet[RecordView]:
+    return RecordView.objects.filter(household=household).select_related("viewer")
+
+
+# --- accreditations ----------------------------------------------------------------------------
+
+
+def accreditation_is_active(accreditation: Accreditation, on: date) -> bool:
+    """Active: its status says so and `on` falls in [valid_from, valid_to)."""
+    if accreditation.status != AccreditationStatus.ACTIVE:
+        return False
+    if on < accreditation.valid_from:
+        return False
+    return accreditation.valid_to is None or on < accreditation.valid_to
+
+
+def accreditation_for(
+    *, programme: Programme, organization_id: int, category_code: str
+) -> Accreditation | None:
+    return (
+        Accreditation.objects.select_related("organization", "category", "programme")
+        .filter(programme=programme, organization_id=organization_id, category__code=category_code)
+        .first()
+    )
+
+
+def accreditation_rate(*, accreditation: Accreditation, on: date) -> int:
+    values = parameters_at(programme=accreditation.programme, on=on)
+    rate = values.get(f"rate:{accreditation.pk}")
+    assert rate is not None, "every accreditation has a rate from its first day"
+    return int(rate)
+
+
+def accreditations_of(*, programme: Programme) -> QuerySet[Accreditation]:
+    return Accreditation.objects.filter(programme=programme).select_related(
+        "organization", "category"
+    )
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+def service_by_id(*, service_id: int) -> Service | None:
+    return (
+        Service.objects.select_related(
+            "wallet__household__programme", "wallet__category", "accreditation__organization"
+        )
+        .filter(pk=service_id)
+        .first()
+    )
+
+
+def code_sha256(code: str) -> str:
+    return hashlib.sha256(("socialincome-code|" + code.strip()).encode("utf-8")).hexdigest()
+
+
+def service_by_code(*, code: str) -> Service | None:
+    """The pending service a one-time code confirms (a code opens one pending service only)."""
+    matches = list(
+        Service.objects.select_related(
+            "wallet__household__programme", "wallet__category", "accreditation__organization"
+        ).filter(code_sha256=code_sha256(code), status=ServiceStatus.PENDING)[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+def services_due_for_autoconfirm(*, programme: Programme, now: datetime) -> list[Service]:
+    from datetime import timedelta
+
+    cutoff = now - timedelta(days=programme.confirm_window_days)
+    return list(
+        Service.objects.filter(
+            wallet__household__programme=programme,
+            status=ServiceStatus.PENDING,
+            recorded_at__lte=cutoff,
+        ).order_by("id")
+    )
+
+
+def services_recorded_by(*, accreditations: list[Accreditation]) -> QuerySet[Service]:
+    return Service.objects.filter(accreditation__in=accreditations).select_related(
+        "wallet__household", "wallet__category", "accreditation__organization"
+    )
+
+
+# --- wallets -----------------------------------------------------------------------------------
+
+
+def wallets_of(*, household: Household) -> list[Wallet]:
+    return list(Wallet.objects.filter(household=household).select_related("category"))
+
+
+@dataclass
+class WalletLine:
+    wallet: Wallet
+    balance: int  # posted credits minus posted debits
+    pending: int  # reserved by services awaiting confirmation
+    available: int
+    expiring: list[tuple[date, int]] = field(default_factory=list)  # (expires on, amount)
+
+
+def wallet_lines(*, household: Household, on: date) -> list[WalletLine]:
+    """Balances per category and, oldest first, the credits still unspent and when they expire
+    (spending uses the oldest credits first)."""
+    wallets = wallets_of(household=household)
+    states = ledger.accounts_get(account_ids=[int(w.account_id) for w in wallets])
+    lines: list[WalletLine] = []
+    months = household.programme.validity_months
+    for w in wallets:
+        state = states.get(int(w.account_id))
+        if state is None:
+            continue
+        balance = state.credits_posted - state.debits_posted
+        line = WalletLine(
+            wallet=w,
+            balance=balance,
+            pending=state.debits_pending,
+            available=balance - state.debits_pending,
+        )
+        consumed = state.debits_posted + state.debits_pending
+        for period, amount in (
+            Issuance.objects.filter(wallet=w)
+            .order_by("period_date")
+            .values_list("period_date", "amount")
+        ):
+            used = min(consumed, amount)
+            consumed -= used
+            left = amount - used
+            expires = add_months(period, months)
+            if left > 0 and expires > on:
+                line.expiring.append((expires, left))
+        lines.append(line)
+    return lines
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    kind: str
+    category: str
+    amount: int
+    detail: str
+
+
+def wallet_history(*, household: Household) -> list[HistoryEntry]:
+    entries: list[HistoryEntry] = []
+    for i in Issuance.objects.filter(wallet__household=household).select_related("category"):
+        entries.append(
+            HistoryEntry(
+                i.issued_at, "issue", i.category.name, i.amount, period_label(i.period_date)
+            )
+        )
+    for e in Expiry.objects.filter(wallet__household=household, amount__gt=0).select_related(
+        "category"
+    ):
+        entries.append(
+            HistoryEntry(
+                e.expired_at,
+                "expiry",
+                e.category.name,
+                e.amount,
+                period_label(e.through_period_date),
+            )
+        )
+    for s in Service.objects.filter(wallet__household=household).select_related(
+        "wallet__category", "accreditation__organization"
+    ):
+        entries.append(
+            HistoryEntry(
+                s.recorded_at,
+                "service",
+                s.wallet.category.name,
+                s.amount,
+                s.accreditation.organization.name,
+            )
+        )
+    return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+def services_of_household(*, household: Household) -> QuerySet[Service]:
+    return Service.objects.filter(wallet__household=household).select_related(
+        "wallet__category", "accreditation__organization"
+    )
+
+
+# --- the books: issued = redeemed + expired + outstanding ----------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    category: str
+    issued: int
+    redeemed: int
+    expired: int
+    outstanding: int
+
+    @property
+    def holds(self) -> bool:
+        return self.issued == self.redeemed + self.expired + self.outstanding
+
+
+def identity(*, category: Category) -> Identity:
+    """The money identity per category, from the ledger's balances: the fund's posted debits are
+    what was issued, its posted credits what expired back; the providers' posted credits were
+    redeemed; the wallets' posted balances are outstanding."""
+    fund = ledger.account_get(account_id=int(category.fund_account_id))
+    issued = fund.debits_posted if fund else 0
+    expired = fund.credits_posted if fund else 0
+    provider_ids = [
+        int(a)
+        for a in Accreditation.objects.filter(category=category).values_list(
+            "account_id", flat=True
+        )
+    ]
+    providers = ledger.accounts_get(account_ids=provider_ids)
+    redeemed = sum(p.credits_posted for p in providers.values())
+    wallet_ids = [
+        int(a)
+        for a in Wallet.objects.filter(category=category).values_list("account_id", flat=True)
+    ]
+    outstanding = 0
+    for chunk_start in range(0, len(wallet_ids), 5000):
+        states = ledger.accounts_get(account_ids=wallet_ids[chunk_start : chunk_start + 5000])
+        outstanding += sum(s.credits_posted - s.debits_posted for s in states.values())
+    return Identity(category.code, issued, redeemed, expired, outstanding)
+
+
+def recorded_totals(*, category: Category) -> Identity:
+    """The same identity from this app's own records, to be checked against the ledger's."""
+    issued = Issuance.objects.filter(category=category).aggregate(s=Sum("amount"))["s"] or 0
+    expired = Expiry.objects.filter(category=category).aggregate(s=Sum("amount"))["s"] or 0
+    redeemed = (
+        Service.objects.filter(wallet__category=category, status__in=POSTED).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or 0
+    )
+    return Identity(category.code, issued, redeemed, expired, issued - redeemed - expired)
+
+
+def _cell(value: int | None, persons: int) -> int | None:
+    return value if suppress_small(persons) is not None else None
+
+
+def books_rows(*, programme: Programme | None = None) -> Iterator[dict[str, Any]]:
+    """By month and category: credits issued, redeemed and expired, hours, beneficiaries and
+    providers. Every figure of a row with 1 to 4 beneficiaries is withheld (null)."""
+    programmes = [programme] if programme is not None else list(programmes_list())
+    for p in programmes:
+        yield from _books_of(p)
+
+
+def _books_of(p: Programme) -> Iterator[dict[str, Any]]:
+    rows: dict[tuple[date, int], dict[str, Any]] = {}
+    categories = {c.pk: c for c in categories_of(programme=p)}
+
+    def row(month: date, category_id: int) -> dict[str, Any]:
+        key = (month, category_id)
+        if key not in rows:
+            rows[key] = {
+                "programme": p.slug,
+                "territory": f"{p.territory.country_code}:{p.territory.code}",
+                "month": period_label(month),
+                "category": categories[category_id].code,
+                "unit": p.unit,
+                "issued": 0,
+                "redeemed": 0,
+                "expired": 0,
+                "hours": 0,
+                "beneficiaries": 0,
+                "providers": 0,
+            }
+        return rows[key]
+
+    for month, cat, amount, beneficiaries in (
+        Issuance.objects.filter(category__programme=p)
+        .values_list("period_date", "category_id")
+        .annotate(s=Sum("amount"), n=Count("wallet__household_id", distinct=True))
+        .order_by()
+    ):
+        r = row(month, cat)
+        r["issued"] = amount
+        r["beneficiaries"] = beneficiaries
+    for month, cat, amount, hundredths, providers in (
+        Service.objects.filter(wallet__category__programme=p, status__in=POSTED)
+        .annotate(month=TruncMonth("service_date"))
+        .values_list("month", "wallet__category_id")
+        .annotate(
+            s=Sum("amount"),
+            h=Sum("hundredths"),
+            n=Count("accreditation__organization_id", distinct=True),
+        )
+        .order_by()
+    ):
+        r = row(month if isinstance(month, date) else month.date(), cat)
+        r["redeemed"] = amount
+        r["hours"] = hundredths / 100
+        r["providers"] = providers
+    for month, cat, amount in (
+        Expiry.objects.filter(category__programme=p, amount__gt=0)
+        .annotate(month=TruncMonth("expired_at"))
+        .values_list("month", "category_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    ):
+        r = row(month.date() if isinstance(month, datetime) else month, cat)
+        r["expired"] = amount
+    for _key, r in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        persons = r["beneficiaries"]
+        for key in ("issued", "redeemed", "expired", "hours", "beneficiaries"):
+            r[key] = _cell(r[key], persons)
+        if persons == 0 and (r["redeemed"] or r["expired"]):
+            # Beneficiaries of a month without issuance are not counted: withhold all.
+            for key in ("redeemed", "expired", "hours"):
+                r[key] = None
+        yield r
+
+
+def provider_rows(*, programme: Programme | None = None) -> Iterator[dict[str, Any]]:
+    """Per provider: hours delivered, beneficiaries served (withheld under 5) and the average
+    rating (withheld under 5 ratings, so that no one's rating can be singled out)."""
+    programmes = [programme] if programme is not None else list(programmes_list())
+    for p in programmes:
+        stats = (
+            Service.objects.filter(wallet__household__programme=p, status__in=POSTED)
+            .values_list("accreditation__organization_id", "accreditation__organization__name")
+            .annotate(
+                h=Sum("hundredths"),
+                n=Count("wallet__household_id", distinct=True),
+                ratings=Count("rating"),
+                avg=Avg("rating"),
+            )
+            .order_by("accreditation__organization__name")
+        )
+        for org_id, name, hundredths, served, ratings, average in stats:
+            yield {
+                "programme": p.slug,
+                "provider_id": org_id,
+                "provider": name,
+                "hours": hundredths / 100,
+                "beneficiaries": suppress_small(served),
+                "ratings": ratings,
+                "average_rating": round(float(average), 2)
+                if average is not None and ratings >= 5
+                else None,
+            }
+
+
+def parameter_rows() -> Iterator[dict[str, Any]]:
+    for v in ParameterValue.objects.select_related("programme", "change__motion").order_by(
+        "programme__slug", "key", "active_from"
+    ):
+        yield {
+            "programme": v.programme.slug,
+            "key": v.key,
+            "value": v.value,
+            "active_from": v.active_from.isoformat(),
+            "change": v.change_id,
+            "motion": v.change.motion_id if v.change else None,
+        }
+
+
+def updated_at() -> datetime | None:
+    latest = Issuance.objects.order_by("-issued_at").values_list("issued_at", flat=True).first()
+    service = Service.objects.order_by("-recorded_at").values_list("recorded_at", flat=True).first()
+    candidates = [d for d in (latest, service) if d is not None]
+    return max(candidates) if candidates else None
+
+
+def issued_periods(*, programme: Programme) -> list[date]:
+    return list(
+        Issuance.objects.filter(category__programme=programme)
+        .values_list("period_date", flat=True)
+        .distinct()
+        .order_by("period_date")
+    )
+
+
+# --- settlement ------------------------------------------------------------------------------
+
+
+def batch_by_until(*, programme: Programme, until: date) -> SettlementBatch | None:
+    return SettlementBatch.objects.filter(programme=programme, until_date=until).first()
+
+
+def payment_batch(*, batch: SettlementBatch) -> PaymentBatch:
+    """The batch's pending payments as payment files describe them. Its total equals the ledger
+    total of the batch's transfers (asserted), converted at the programme's rate."""
+    programme = batch.programme
+    items = list(batch.items.filter(status="pending").select_related("accreditation__organization"))
+    held = ledger.transfers_get(transfer_ids=[int(i.transfer_id) for i in items])
+    assert sum(held[int(i.transfer_id)].amount for i in items) == sum(i.amount for i in items), (
+        "the payment file's total is the ledger total of the batch"
+    )
+    return PaymentBatch(
+        message_id=f"MINGA-{programme.slug[:20]}-{batch.pk}",
+        created_at=batch.created_at,
+        execution_date=batch.created_at.date(),
+        currency=programme.settlement_currency,
+        debtor_name=programme.debtor_name or programme.name,
+        debtor_account=programme.debtor_account or "NOTPROVIDED",
+        debtor_bic=programme.debtor_bic,
+        payments=tuple(
+            Payment(
+                end_to_end_id=str(int(i.transfer_id)),
+                creditor_name=i.accreditation.organization.name,
+                creditor_account=i.accreditation.bank_account,
+                creditor_bic=i.accreditation.bank_bic,
+                amount_minor=i.amount_minor,
+                remittance=f"Ingreso social para el cuidado hasta {batch.until_date.isoformat()}",
+            )
+            for i in items
+        ),
+    )
+
+
+def settlements_of(*, programme: Programme) -> QuerySet[Settlement]:
+    return Settlement.objects.filter(batch__programme=programme).select_related(
+        "batch", "accreditation__organization", "accreditation__category"
+    )
+
+
+def batches_of(*, programme: Programme) -> QuerySet[SettlementBatch]:
+    return SettlementBatch.objects.filter(programme=programme).order_by("-until_date", "-id")
+
+
+def batch_by_id(*, programme: Programme, batch_id: int) -> SettlementBatch | None:
+    return SettlementBatch.objects.filter(programme=programme, pk=batch_id).first()

@@ -1,0 +1,539 @@
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from minga.core.models import AuditEvent
+from minga.ledger import selectors as ledger
+from minga.socialincome import models, selectors, services
+from minga.socialincome.domain import derived_id
+
+from .board import board_vote, make_board
+from .conftest import NOW, START, World, categories, cedula, registry_csv
+
+pytestmark = pytest.mark.django_db
+
+JAN = date(2026, 1, 1)
+FEB = date(2026, 2, 1)
+
+MODELS = (
+    models.Programme,
+    models.Category,
+    models.Band,
+    models.ParameterChange,
+    models.ParameterValue,
+    models.Household,
+    models.Member,
+    models.ImportRun,
+    models.Wallet,
+    models.Accreditation,
+    models.Issuance,
+    models.Expiry,
+    models.Service,
+    models.RecordView,
+)
+
+
+def snapshot() -> dict[str, Any]:
+    """Every row of every table of the app, the ledger's journal length and the audit log's."""
+    state: dict[str, Any] = {m.__name__: sorted(map(repr, m.objects.values())) for m in MODELS}
+    head = ledger.ledger_head()
+    state["journal"] = head.transfers_count if head else 0
+    state["audit"] = AuditEvent.objects.count()
+    return state
+
+
+def refused(
+    error: type[services.SocialIncomeError], message: str, call: Any, field: str | None = None
+) -> Any:
+    before = snapshot()
+    with pytest.raises(error) as info:
+        call()
+    assert info.value.message == message
+    if field is not None:
+        assert info.value.field == field
+    assert snapshot() == before
+    return info.value
+
+
+def balances(world: World) -> dict[tuple[str, str], int]:
+    """(household registry id, category code) -> available balance, from the ledger."""
+    out = {}
+    for household in selectors.households_of(programme=world.programme):
+        for line in selectors.wallet_lines(household=household, on=NOW.date()):
+            out[(household.registry_id, line.wallet.category.code)] = line.available
+    return out
+
+
+def identities_hold(world: World) -> None:
+    for category in categories(world.programme).values():
+        from_ledger = selectors.identity(category=category)
+        assert from_ledger.holds, from_ledger
+        assert selectors.recorded_totals(category=category) == from_ledger
+
+
+def record(
+    world: World,
+    *,
+    cedula_serial: int = 1,
+    code: str = "eldercare",
+    hours: str = "2",
+    day: date = date(2026, 2, 10),
+    organization: Any = None,
+) -> services.Recorded:
+    return services.service_record(
+        actor=world.delegate,
+        programme=world.programme,
+        organization=organization or world.cooperative,
+        category_code=code,
+        cedula=cedula(cedula_serial),
+        service_date=day,
+        hours=hours,
+        now=NOW,
+    )
+
+
+# --- issuance ------------------------------------------------------------------------------
+
+
+def test_a_month_is_issued_by_band_and_eligibility(world):
+    report = services.month_issue(
+        actor=world.official, programme=world.programme, period=JAN, now=NOW
+    )
+
+    assert (report.due, report.written, report.amount) == (6, 6, 10000)
+    assert balances(world) == {
+        ("H1", "eldercare"): 3000,  # 65+, band 1
+        ("H1", "homecare"): 2000,
+        ("H2", "childcare"): 2000,  # a child under 6, band 2
+        ("H2", "homecare"): 1500,
+        ("H3", "disability"): 1000,  # band 4 gets less, but not nothing
+        ("H3", "homecare"): 500,
+    }
+    identities_hold(world)
+
+
+def test_issuing_a_month_twice_issues_nothing_more(world):
+    services.month_issue(actor=world.official, programme=world.programme, period=JAN, now=NOW)
+    before = snapshot()
+
+    again = services.month_issue(
+        actor=world.official, programme=world.programme, period=JAN, now=NOW
+    )
+
+    assert (again.done_before, again.written) == (6, 0)
+    assert snapshot() == before
+
+
+def test_an_issuance_interrupted_by_a_crash_completes_on_the_next_run(world, monkeypatch):
+    real = services._issuance_record
+    calls = {"n": 0}
+
+    def crash_on_second_batch(**kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise SystemExit("power cut")
+        real(**kwargs)
+
+    monkeypatch.setattr(services, "_issuance_record", crash_on_second_batch)
+    with pytest.raises(SystemExit):
+        services.month_issue(
+            actor=world.official, programme=world.programme, period=JAN, now=NOW, chunk_size=2
+        )
+    # The second batch reached the ledger but its record did not.
+    assert models.Issuance.objects.count() == 2
+    assert ledger.ledger_head().transfers_count == 4
+    monkeypatch.setattr(services, "_issuance_record", real)
+
+    report = services.month_issue(
+        actor=world.official, programme=world.programme, period=JAN, now=NOW, chunk_size=2
+    )
+
+    assert (report.done_before, report.written) == (2, 4)
+    assert ledger.ledger_head().transfers_count == 6
+    assert models.Issuance.objects.count() == 6
+    identities_hold(world)
+
+
+def test_a_month_before_the_programme_started_is_refused(world):
+    refused(
+        services.InvalidInput,
+        "El programa aún no había empezado en ese mes.",
+        lambda: services.month_issue(
+            actor=world.official, programme=world.programme, period=date(2025, 12, 1), now=NOW
+        ),
+        field="period",
+    )
+
+
+# --- registry --------------------------------------------------------------------------------
+
+
+def test_a_registry_with_bad_rows_is_refused_whole_with_line_numbers(world):
+    data = (
+        "cedula,household_id,birth_date,income,disability\n"
+        f"{cedula(9)},H9,1970-01-01,100.00,no\n"
+        "1000000001,H9,1970-01-01,100.00,no\n"
+        f"{cedula(10)},H9,1970-13-01,diez,quizá\n"
+    ).encode()
+
+    error = refused(
+        services.RegistryRefused,
+        "línea 3, cedula: el dígito verificador es 1, pero debería ser 8.; "
+        "línea 4, birth_date: no es una fecha AAAA-MM-DD; "
+        "línea 4, income: no es un importe (ej. 350.00); línea 4, disability: escriba sí o no",
+        lambda: services.registry_import(
+            actor=world.official, programme=world.programme, data=data, now=NOW
+        ),
+    )
+
+    assert [(e.line, e.field) for e in error.errors] == [
+        (3, "cedula"),
+        (4, "birth_date"),
+        (4, "income"),
+        (4, "disability"),
+    ]
+
+
+def test_a_registry_without_a_column_is_refused(world):
+    refused(
+        services.RegistryRefused,
+        "línea 1, disability: falta la columna en la cabecera",
+        lambda: services.registry_import(
+            actor=world.official,
+            programme=world.programme,
+            data=b"cedula,household_id,birth_date,income\n",
+            now=NOW,
+        ),
+        field="disability",
+    )
+
+
+def test_a_reimport_updates_in_place_and_records_what_changed(world):
+    rows = [
+        (1, "H1", "1950-05-01", "50.00", "no"),  # income changed
+        (2, "H2", "1990-01-01", "300.00", "no"),
+        (3, "H2", "2024-06-01", "0", "no"),
+        (4, "H3", "1980-01-01", "1200.00", "sí"),
+        (5, "H4", "2000-02-02", "80.00", "no"),  # new
+    ]
+
+    run = services.registry_import(
+        actor=world.official, programme=world.programme, data=registry_csv(rows), now=NOW
+    )
+
+    assert models.Member.objects.count() == 5
+    assert models.Household.objects.count() == 4
+    assert run.changes == [
+        {"cedula": cedula(1), "what": "updated", "line": 2, "fields": {"income_cents": [0, 5000]}},
+        {"household": "H4", "what": "household_added"},
+        {"cedula": cedula(5), "what": "added", "line": 6},
+    ]
+
+
+# --- accreditation ---------------------------------------------------------------------------
+
+
+def test_only_solidarity_economy_organisations_are_accredited(world):
+    refused(
+        services.NotSolidarityEconomy,
+        "Solo se acreditan organizaciones de la economía popular y solidaria "
+        "(cooperativas, asociaciones, organizaciones comunitarias, empresas sociales).",
+        lambda: services.accreditation_create(
+            actor=world.official,
+            programme=world.programme,
+            organization=world.firm,
+            category=categories(world.programme)["homecare"],
+            hourly_rate=100,
+            valid_from=START,
+            now=NOW,
+        ),
+        field="organization",
+    )
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def issued(world: World) -> World:
+    services.month_issue(actor=world.official, programme=world.programme, period=JAN, now=NOW)
+    return world
+
+
+def test_a_recorded_service_reserves_hours_times_rate_until_confirmed(issued):
+    recorded = record(issued, hours="1.5")
+
+    assert recorded.service.amount == 150
+    assert recorded.service.status == "pending"
+    assert len(recorded.code) == 8
+    assert balances(issued)[("H1", "eldercare")] == 2850
+    confirmed = services.service_confirm(actor=issued.resident, service=recorded.service, now=NOW)
+    assert confirmed.status == "confirmed"
+    assert balances(issued)[("H1", "eldercare")] == 2850
+    identities_hold(issued)
+
+
+def test_a_disputed_service_gives_the_credits_back(issued):
+    recorded = record(issued)
+
+    services.service_dispute(actor=issued.resident, service=recorded.service, now=NOW)
+
+    assert balances(issued)[("H1", "eldercare")] == 3000
+    assert models.Service.objects.get().status == "disputed"
+    identities_hold(issued)
+
+
+def test_a_service_is_confirmed_with_the_code_given_at_the_door(issued):
+    recorded = record(issued)
+
+    service = services.service_resolve_by_code(code=recorded.code, confirm=True, now=NOW)
+
+    assert service.status == "confirmed"
+    refused(
+        services.CodeInvalid,
+        "El código no corresponde a ningún servicio por confirmar.",
+        lambda: services.service_resolve_by_code(code=recorded.code, confirm=False, now=NOW),
+        field="code",
+    )
+
+
+def test_the_same_service_recorded_twice_is_refused(issued):
+    record(issued)
+
+    refused(
+        services.DuplicateService,
+        "Este servicio ya está registrado (misma persona, fecha y horas).",
+        lambda: record(issued),
+        field="service_date",
+    )
+
+
+def test_an_overdraft_is_refused(issued):
+    record(issued, hours="24", day=date(2026, 2, 1))  # 2400 of 3000
+
+    refused(
+        services.Overdraft,
+        "Saldo insuficiente: disponible 600, requerido 700.",
+        lambda: record(issued, hours="7", day=date(2026, 2, 2)),
+        field="hours",
+    )
+
+
+def test_a_service_outside_the_accredited_categories_is_refused(issued):
+    refused(
+        services.NotAccredited,
+        "La organización no está acreditada para esta categoría de servicio.",
+        lambda: record(issued, cedula_serial=4, code="disability"),
+        field="category",
+    )
+
+
+def test_a_suspended_provider_cannot_record_services(issued):
+    accreditation = models.Accreditation.objects.get(category__code="eldercare")
+    services.accreditation_status_set(
+        actor=issued.official, accreditation=accreditation, status="suspended", now=NOW
+    )
+
+    refused(
+        services.ProviderInactive,
+        "La acreditación de la organización no está activa: no puede registrar servicios.",
+        lambda: record(issued),
+        field="organization",
+    )
+
+
+def test_bad_hours_are_refused_naming_the_field(issued):
+    refused(
+        services.InvalidInput,
+        "admite como mucho dos decimales",
+        lambda: record(issued, hours="1.255"),
+        field="hours",
+    )
+    refused(
+        services.InvalidInput,
+        "no es un número de horas",
+        lambda: record(issued, hours="dos"),
+        field="hours",
+    )
+
+
+def test_unconfirmed_services_are_posted_after_the_window(issued):
+    recorded = record(issued)
+    early = services.services_autoconfirm(programme=issued.programme, now=NOW + timedelta(days=6))
+
+    later = services.services_autoconfirm(programme=issued.programme, now=NOW + timedelta(days=7))
+
+    assert (early, later) == (0, 1)
+    service = models.Service.objects.get(pk=recorded.service.pk)
+    assert service.status == "auto_confirmed"
+    identities_hold(issued)
+
+
+def test_a_confirmed_service_is_rated_once_from_1_to_5(issued):
+    recorded = record(issued)
+    refused(
+        services.RatingRefused,
+        "Solo se valora un servicio confirmado.",
+        lambda: services.service_rate(
+            actor=issued.resident, service=recorded.service, rating=5, now=NOW
+        ),
+        field="rating",
+    )
+    services.service_confirm(actor=issued.resident, service=recorded.service, now=NOW)
+
+    rated = services.service_rate(
+        actor=issued.resident, service=recorded.service, rating=4, now=NOW
+    )
+
+    assert rated.rating == 4
+    refused(
+        services.RatingRefused,
+        "Este servicio ya fue valorado.",
+        lambda: services.service_rate(actor=issued.resident, service=rated, rating=5, now=NOW),
+        field="rating",
+    )
+    refused(
+        services.RatingRefused,
+        "La valoración va de 1 a 5.",
+        lambda: services.service_rate(actor=issued.resident, service=rated, rating=6, now=NOW),
+        field="rating",
+    )
+
+
+# --- expiry ----------------------------------------------------------------------------------
+
+
+def test_unspent_credits_expire_back_to_the_programme_oldest_first(issued):
+    services.month_issue(actor=issued.official, programme=issued.programme, period=FEB, now=NOW)
+    services.service_confirm(
+        actor=issued.resident, service=record(issued, hours="10").service, now=NOW
+    )
+    # Eldercare of H1: 3000 (Jan) + 3000 (Feb), 1000 spent from January's.
+
+    report = services.credits_expire(
+        actor=issued.official, programme=issued.programme, as_of=date(2026, 4, 1), now=NOW
+    )
+
+    assert report.period == "2026-01"
+    assert report.per_category["eldercare"] == 2000
+    assert balances(issued)[("H1", "eldercare")] == 3000
+    identities_hold(issued)
+    again = services.credits_expire(
+        actor=issued.official, programme=issued.programme, as_of=date(2026, 4, 1), now=NOW
+    )
+    assert again.written == 0
+
+
+def test_nothing_expires_before_its_validity_ends(issued):
+    report = services.credits_expire(
+        actor=issued.official, programme=issued.programme, as_of=date(2026, 3, 31), now=NOW
+    )
+
+    assert (report.period, report.written) == ("", 0)
+
+
+def test_an_expiry_interrupted_by_a_crash_records_what_the_ledger_holds(issued, monkeypatch):
+    real = services._expiry_record
+    monkeypatch.setattr(
+        services, "_expiry_record", lambda **kw: (_ for _ in ()).throw(SystemExit("crash"))
+    )
+    with pytest.raises(SystemExit):
+        services.credits_expire(
+            actor=issued.official, programme=issued.programme, as_of=date(2026, 4, 1), now=NOW
+        )
+    monkeypatch.setattr(services, "_expiry_record", real)
+    journal = ledger.ledger_head().transfers_count
+
+    report = services.credits_expire(
+        actor=issued.official, programme=issued.programme, as_of=date(2026, 4, 1), now=NOW
+    )
+
+    assert ledger.ledger_head().transfers_count == journal
+    assert report.amount == 10000
+    identities_hold(issued)
+
+
+# --- the board -------------------------------------------------------------------------------
+
+
+def test_an_allotment_change_applies_only_after_the_board_approves_it(world):
+    board = make_board(world)
+    world.programme.board = board
+    world.programme.save(update_fields=["board"])
+    change = services.parameter_change_propose(
+        actor=world.official,
+        programme=world.programme,
+        summary="Más horas de cuidado",
+        values={"allotment:1:homecare": 2500},
+        effective_date=date(2026, 4, 1),
+        now=NOW,
+    )
+    assert (
+        selectors.parameters_at(programme=world.programme, on=date(2026, 4, 1))[
+            "allotment:1:homecare"
+        ]
+        == 2000
+    )
+    motion = board_vote(world, board, title="Aprobar más horas", yes=True)
+
+    services.parameter_change_decide(actor=world.official, change=change, motion=motion, now=NOW)
+
+    values = selectors.parameters_at(programme=world.programme, on=date(2026, 4, 1))
+    assert values["allotment:1:homecare"] == 2500
+    assert (
+        selectors.parameters_at(programme=world.programme, on=date(2026, 3, 31))[
+            "allotment:1:homecare"
+        ]
+        == 2000
+    )
+
+
+def test_a_rejected_change_changes_no_parameter(world):
+    board = make_board(world)
+    world.programme.board = board
+    world.programme.save(update_fields=["board"])
+    change = services.parameter_change_propose(
+        actor=world.official,
+        programme=world.programme,
+        summary="Menos horas",
+        values={"allotment:1:homecare": 1800},
+        effective_date=date(2026, 4, 1),
+        now=NOW,
+    )
+    motion = board_vote(world, board, title="Reducir horas", yes=False)
+
+    decided = services.parameter_change_decide(
+        actor=world.official, change=change, motion=motion, now=NOW
+    )
+
+    assert decided.status == "rejected"
+    assert (
+        selectors.parameters_at(programme=world.programme, on=date(2026, 4, 1))[
+            "allotment:1:homecare"
+        ]
+        == 2000
+    )
+
+
+def test_a_higher_band_cannot_receive_more_than_a_lower_one(world):
+    refused(
+        services.ParameterInvalid,
+        "una banda más alta no recibe más que la anterior",
+        lambda: services.parameter_change_propose(
+            actor=world.official,
+            programme=world.programme,
+            summary="Error",
+            values={"allotment:4:homecare": 9000},
+            effective_date=date(2026, 4, 1),
+            now=NOW,
+        ),
+        field="allotment:4:homecare",
+    )
+
+
+def test_transfer_ids_are_derived_from_what_they_are_for(world):
+    first = services.issue_transfer_id(world.programme, JAN, 1, 2)
+
+    assert first == derived_id("issue", world.programme.pk, "2026-01", 1, 2)
+    assert first != services.issue_transfer_id(world.programme, FEB, 1, 2)
