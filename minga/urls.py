@@ -22,3 +22,6 @@ for _config in apps.get_app_configs():
         and find_spec(f"{_config.name}.urls") is not None
     ):
         urlpatterns.append(path(f"{_config.label}/", include(f"{_config.name}.urls")))
+
+# Under /api/ an unknown address answers JSON, like every other API error.
+handler404 = "minga.core.views.not_found"

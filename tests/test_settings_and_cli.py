@@ -56,3 +56,40 @@ def test_an_unknown_minga_command_is_refused_with_a_clear_message():
 
     assert result.returncode == 1
     assert "Unknown command: 'no-such-command'" in result.stderr
+
+
+def test_argon2_is_the_password_hasher_of_the_base_settings_and_hashes_with_argon2id():
+    from django.contrib.auth.hashers import make_password
+    from django.test import override_settings
+
+    from minga.settings import base
+
+    with override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS):
+        encoded = make_password("una-clave-larga-2026")
+
+    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert encoded.startswith("argon2$argon2id$")
+
+
+@pytest.mark.parametrize("name", ["dev.py", "prod.py"])
+def test_the_served_settings_keep_the_base_password_hashers(name):
+    # Only the test settings trade Argon2 for speed; a served site never does.
+    source = (ROOT / "minga" / "settings" / name).read_text(encoding="utf-8")
+
+    assert "PASSWORD_HASHERS" not in source
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["serve"], {"PORT": "abc"}, "PORT: abc is not a TCP port (1-65535)"),
+        (["serve"], {"PORT": "70000"}, "PORT: 70000 is not a TCP port (1-65535)"),
+        (["serve", "--port", "0"], {}, "--port: 0 is not a TCP port (1-65535)"),
+        (["serve", "--port", "-5"], {"PORT": "8000"}, "--port: -5 is not a TCP port (1-65535)"),
+    ],
+)
+def test_minga_serve_refuses_a_bad_port_naming_where_it_came_from(args, env, message):
+    result = run_minga(args, {"DJANGO_SETTINGS_MODULE": "minga.settings.test", **env})
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == message

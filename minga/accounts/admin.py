@@ -1,12 +1,20 @@
 """The Django admin, for administrators (who pass the 2FA check first: /admin/ is not exempt
 from TwoFactorRequiredMiddleware). Secrets are never shown: not the TOTP secret, not the
-token hash."""
+token hash.
+
+Accounts are read-only here: they are created and changed by the audited services
+(`minga user create`, `minga token`, the role services), so that every change lands in the
+audit chain. Django's own admin sign-in page is replaced by the site's, which is throttled and
+records every attempt."""
 
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from .models import APIToken, RoleAssignment, TOTPDevice, User
 
@@ -46,8 +54,20 @@ class RoleAssignmentInline(_TabularInline):
         return False
 
 
+def admin_login(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """/admin/login/ sends to the site's sign-in page. Django's admin login would check the
+    password without the throttle and without recording the attempt: an open door for guessing
+    an administrator's password. Nothing posted here is looked at."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(next_url, login_url=reverse("accounts:login"))
+
+
+# The default site is the only one; its URLs are built after the admin modules are loaded.
+admin.site.login = admin_login  # type: ignore[method-assign] # replacing the sign-in view is the point
+
+
 @admin.register(User)
-class UserAdmin(_UserAdmin):
+class UserAdmin(ReadOnlyAdmin, _UserAdmin):
     inlines = [RoleAssignmentInline]
     list_display = ("username", "email", "is_active", "is_staff", "is_superuser", "last_login")
 

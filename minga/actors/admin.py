@@ -1,10 +1,11 @@
-"""Django admin for administrators. Edits made here bypass the services (and so the audit chain
-and the identifier checks): the admin is read-mostly, and organisations and people are
-registered through the services' forms and API. Identifiers are read-only here."""
+"""Django admin for administrators, read-only. An edit made here would bypass the services, and
+so the audit chain, the identifier checks and the directory's search text: organisations and
+people are registered and changed through the services' forms and API."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import (
     Membership,
@@ -28,7 +29,20 @@ else:
     OrganizationAdminBase = PersonAdminBase = PostAdminBase = MembershipAdminBase = admin.ModelAdmin
 
 
-class OrganizationIdentifierInline(OrganizationIdentifierInlineBase):
+class ReadOnly:
+    """Mixed in before the admin class: nothing is added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrganizationIdentifierInline(ReadOnly, OrganizationIdentifierInlineBase):
     model = OrganizationIdentifier
     extra = 0
     readonly_fields = ("scheme", "identifier")
@@ -36,7 +50,7 @@ class OrganizationIdentifierInline(OrganizationIdentifierInlineBase):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(OrganizationAdminBase):
+class OrganizationAdmin(ReadOnly, OrganizationAdminBase):
     list_display = ("name", "classification", "size", "area", "founding_date", "dissolution_date")
     list_filter = ("classification", "size")
     search_fields = ("name", "search_text")
@@ -46,7 +60,7 @@ class OrganizationAdmin(OrganizationAdminBase):
     inlines = [OrganizationIdentifierInline]
 
 
-class PersonIdentifierInline(PersonIdentifierInlineBase):
+class PersonIdentifierInline(ReadOnly, PersonIdentifierInlineBase):
     model = PersonIdentifier
     extra = 0
     readonly_fields = ("scheme", "identifier")
@@ -54,7 +68,7 @@ class PersonIdentifierInline(PersonIdentifierInlineBase):
 
 
 @admin.register(Person)
-class PersonAdmin(PersonAdminBase):
+class PersonAdmin(ReadOnly, PersonAdminBase):
     list_display = ("name", "area")
     search_fields = ("name", "given_name", "family_name")
     raw_id_fields = ("area",)
@@ -63,13 +77,13 @@ class PersonAdmin(PersonAdminBase):
 
 
 @admin.register(Post)
-class PostAdmin(PostAdminBase):
+class PostAdmin(ReadOnly, PostAdminBase):
     list_display = ("label", "role", "organization", "start_date", "end_date")
     raw_id_fields = ("organization", "area")
 
 
 @admin.register(Membership)
-class MembershipAdmin(MembershipAdminBase):
+class MembershipAdmin(ReadOnly, MembershipAdminBase):
     list_display = ("person", "organization", "role", "post", "start_date", "end_date")
     list_select_related = ("person", "organization", "post")
     raw_id_fields = ("person", "organization", "post", "on_behalf_of")

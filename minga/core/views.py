@@ -9,6 +9,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseRedirect,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
@@ -16,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.defaults import page_not_found
 
 from . import opendata
 
@@ -107,3 +109,14 @@ def language_switch(request: HttpRequest, lang: str) -> HttpResponse:
 
 def _bad_request(field: str, message: str) -> HttpResponse:
     return HttpResponseBadRequest(f"{field}: {message}\n", content_type="text/plain; charset=utf-8")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 handler (`handler404` in minga/urls.py). Under /api/ the answer is JSON with a
+    message and the field at fault, like every other API error, so that a client that
+    mistypes an address gets something it can parse; elsewhere it is Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"message": f"no API endpoint at {request.path}", "field": "path"}, status=404
+        )
+    return page_not_found(request, exception)

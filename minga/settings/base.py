@@ -33,6 +33,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "minga.core.middleware.ApiMethodNotAllowedAsJson",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "minga.accounts.middleware.TwoFactorRequiredMiddleware",

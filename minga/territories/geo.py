@@ -5,7 +5,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,64 @@ class Feature:
     number: int  # 1-based position in the file, for messages
     properties: dict[str, Any]
     geometry: dict[str, Any]
+
+
+def _label_matches(label: str, match_by: str, known: set[str]) -> bool:
+    """The same test as the attach service: a code exactly; a name folded, or as a whole-word
+    prefix either way ("Santo Domingo" for "SANTO DOMINGO DE LOS TSÁCHILAS")."""
+    if match_by == "code":
+        return label.strip() in known
+    key = name_fold(label)
+    if not key:
+        return False
+    return key in known or any(k.startswith(key + " ") or key.startswith(k + " ") for k in known)
+
+
+def match_property_guess(
+    features: Sequence[Feature], *, match_by: str, known: Iterable[str]
+) -> str | None:
+    """The feature property to compare when none is named: `match_by` itself ("name" or
+    "code") when every feature has it; otherwise the property, carried by every feature, with
+    the most distinct values that match known territory labels (folded names, or codes). None
+    when no property matches any territory, or when two match equally many: then the user must
+    name one. Outline files name their property as they like ("province", "NAME_1",
+    "DPA_PROVIN")."""
+    assert match_by in ("name", "code"), "match_by is checked by the caller"
+
+    def present(feature: Feature, prop: str) -> bool:
+        value = feature.properties.get(prop)
+        return isinstance(value, str | int) and not isinstance(value, bool) and str(value) != ""
+
+    if features and all(present(f, match_by) for f in features):
+        return match_by
+    candidates = [p for p in shared_properties(features) if all(present(f, p) for f in features)]
+    wanted = set(known) if match_by == "code" else {name_fold(k) for k in known} - {""}
+    # Distinct values count, not features: a property that says "Ecuador" on every outline
+    # matches a parish called ECUADOR 24 times, and is still no way to tell the outlines apart.
+    scores = {
+        p: len(
+            {
+                str(f.properties[p])
+                for f in features
+                if _label_matches(str(f.properties[p]), match_by, wanted)
+            }
+        )
+        for p in candidates
+    }
+    best = max(scores.values(), default=0)
+    winners = [p for p, score in scores.items() if score == best]
+    if best == 0 or len(winners) > 1:
+        return None
+    return winners[0]
+
+
+def shared_properties(features: Sequence[Feature]) -> list[str]:
+    """The properties that every feature carries with a value, sorted: named in the message
+    that asks for --match-property."""
+    if not features:
+        return []
+    common = set.intersection(*(set(f.properties) for f in features))
+    return sorted(p for p in common if all(str(f.properties.get(p) or "") for f in features))
 
 
 class GeoJSONError(Exception):

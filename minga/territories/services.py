@@ -111,11 +111,32 @@ def territory_rows_read(
     encoding and the number of columns. Rows are level, code, name, parent code, and an
     optional fifth column (INEC's note_or_type) that is ignored. A first row that starts with
     "level" is a header. Line numbers count from 1, the header included."""
+    read = _rows_read(data=data, rows=rows)
+    if read.errors:
+        raise TerritoryImportError(read.errors)
+    return read.rows
+
+
+@dataclass
+class _Read:
+    rows: list[ImportRow]
+    errors: list[LineError]
+    # Every cell of the malformed lines: one of them may be a code that good rows name as their
+    # parent, and such a row must not be reported for a parent that is merely unreadable.
+    stray_cells: set[str]
+    # False when the CSV could not be read to its end: the rows after that point are unknown.
+    complete: bool = True
+
+
+def _rows_read(*, data: bytes | None, rows: Iterable[Sequence[str]] | None) -> _Read:
+    """The well-formed rows, and a LineError for each of the others."""
     assert (data is None) != (rows is None), "give either data or rows"
     errors: list[LineError] = []
+    stray: set[str] = set()
+    complete = True
     numbered: list[tuple[int, list[str]]] = []
     if data is not None:
-        numbered = _csv_rows(data, errors)
+        numbered, complete = _csv_rows(data, errors, stray)
     else:
         assert rows is not None
         numbered = [(n, [str(c) for c in row]) for n, row in enumerate(rows, start=1)]
@@ -139,17 +160,19 @@ def territory_rows_read(
                     % {"n": len(cells)},
                 )
             )
+            stray.update(c.strip() for c in cells)
             continue
         level, code, name, parent_code = (c.strip() for c in cells[:4])
         result.append(ImportRow(line, level, code, name, parent_code))
-    if errors:
-        raise TerritoryImportError(errors)
-    return result
+    return _Read(result, errors, stray, complete)
 
 
-def _csv_rows(data: bytes, errors: list[LineError]) -> list[tuple[int, list[str]]]:
+def _csv_rows(
+    data: bytes, errors: list[LineError], stray: set[str]
+) -> tuple[list[tuple[int, list[str]]], bool]:
     """Decodes line by line so that every badly encoded line is reported by number; the csv
-    module then splits the good ones (quoted commas allowed)."""
+    module then splits the good ones (quoted commas allowed). Returns the numbered rows and
+    whether the file was read to its end."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text_lines: list[str] = []
@@ -158,6 +181,7 @@ def _csv_rows(data: bytes, errors: list[LineError]) -> list[tuple[int, list[str]
             text_lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
             errors.append(LineError(number, _("el texto no es UTF-8 válido")))
+            stray.update(c.strip() for c in raw.decode("utf-8", "replace").split(","))
             text_lines.append("\n")  # keeps the numbering of the lines after it
     reader = csv.reader(io.StringIO("".join(text_lines), newline=""))
     out: list[tuple[int, list[str]]] = []
@@ -166,7 +190,8 @@ def _csv_rows(data: bytes, errors: list[LineError]) -> list[tuple[int, list[str]
             out.append((reader.line_num, cells))
     except csv.Error as exc:
         errors.append(LineError(reader.line_num, _("CSV mal formado: %(msg)s") % {"msg": exc}))
-    return out
+        return out, False
+    return out, True
 
 
 # -- levels -------------------------------------------------------------------------------------
@@ -281,9 +306,10 @@ def _rows_check(
     level_keys: list[str],
     level_rank: dict[str, int],
     all_rank: dict[str, int],
+    stray_cells: set[str],
 ) -> list[LineError]:
     errors: list[LineError] = []
-    file_codes = {r.code for r in rows if r.code}
+    known_codes = {r.code for r in rows if r.code} | existing.keys()
     existing_folded = {c.upper(): c for c in existing}
     seen: dict[str, ImportRow] = {}
     ok: list[ImportRow] = []
@@ -348,7 +374,9 @@ def _rows_check(
                 )
             )
             bad = True
-        if row.parent_code and row.parent_code not in file_codes | existing.keys():
+        if row.parent_code in stray_cells and row.parent_code not in known_codes:
+            bad = True  # its parent may be on a malformed line, reported already
+        elif row.parent_code and row.parent_code not in known_codes:
             errors.append(
                 LineError(
                     row.line, _("el padre «%(parent)s» no existe") % {"parent": row.parent_code}
@@ -357,19 +385,26 @@ def _rows_check(
             bad = True
         if not bad:
             ok.append(row)
-    if errors:
-        # The hierarchy checks below assume well-formed rows; report these first.
-        return errors
-    return _hierarchy_check(ok, existing=existing, level_rank=all_rank)
+    # The hierarchy is checked on the good rows, within the hierarchy that every row with a
+    # usable code describes, so that one pass reports every bad line.
+    return errors + _hierarchy_check(
+        ok, context=list(seen.values()), existing=existing, level_rank=all_rank
+    )
 
 
 def _hierarchy_check(
-    rows: list[ImportRow], *, existing: dict[str, dict[str, Any]], level_rank: dict[str, int]
+    rows: list[ImportRow],
+    *,
+    context: list[ImportRow],
+    existing: dict[str, dict[str, Any]],
+    level_rank: dict[str, int],
 ) -> list[LineError]:
-    """Cycles, levels that do not descend, and paths too long for the database."""
+    """Cycles, levels that do not descend, and paths too long for the database, in `rows`.
+    `context` (a superset of `rows`) gives the parents of the file; a parent named by no row
+    and no stored territory ends a chain (that row has its own error)."""
     parent = {c: (r["parent__code"] or "") for c, r in existing.items()}
     level = {c: r["level__key"] for c, r in existing.items()}
-    for row in rows:
+    for row in context:
         parent[row.code] = row.parent_code
         level[row.code] = row.level
     errors: list[LineError] = []
@@ -379,7 +414,7 @@ def _hierarchy_check(
         cursor = parent[row.code]
         while cursor and cursor not in chain and len(chain) <= len(parent):
             chain.append(cursor)
-            cursor = parent[cursor]
+            cursor = parent.get(cursor, "")
         if cursor == row.code:
             in_cycle.add(row.code)
             shown = " → ".join([*chain, row.code])
@@ -388,9 +423,9 @@ def _hierarchy_check(
             )
         elif cursor:
             continue  # leads into a cycle reported on its own members' lines
-        elif row.parent_code and level_rank.get(level[row.parent_code], -1) >= level_rank.get(
-            row.level, -1
-        ):
+        elif row.parent_code and level_rank.get(
+            level.get(row.parent_code, ""), -1
+        ) >= level_rank.get(row.level, -1):
             errors.append(
                 LineError(
                     row.line,
@@ -459,12 +494,17 @@ def territories_import(
     levels (Ecuador's are created on first use). Raises TerritoryImportError with every bad
     line, or TerritoryInputError for a bad argument; either way nothing is written."""
     country_code = _country(country_code)
-    parsed = territory_rows_read(data=data, rows=rows)
-    if not parsed:
+    read = _rows_read(data=data, rows=rows)
+    if not read.rows and not read.errors:
         raise TerritoryImportError([LineError(1, _("el archivo no tiene filas de territorios"))])
+    if not read.complete or not read.rows:
+        # What follows a CSV syntax error is unknown: checking the rest would guess.
+        raise TerritoryImportError(read.errors)
     return _import(
         country_code=country_code,
-        rows=parsed,
+        rows=read.rows,
+        malformed=read.errors,
+        stray_cells=read.stray_cells,
         levels=levels,
         actor=actor,
         now=now,
@@ -481,6 +521,8 @@ def _import(
     actor: Any,
     now: datetime,
     progress: Progress,
+    malformed: Sequence[LineError] = (),
+    stray_cells: set[str] | None = None,
 ) -> ImportReport:
     total = len(rows)
     level_keys, levels_to_create = _levels_plan(country_code, levels)
@@ -488,9 +530,19 @@ def _import(
     ranks = {lv.key: lv.rank for lv in territory_levels(country_code=country_code)}
     ranks.update({k: r for k, _n, r in levels_to_create})
     allowed_rank = {k: ranks[k] for k in level_keys}
-    errors = _rows_check(
-        rows, existing=existing, level_keys=level_keys, level_rank=allowed_rank, all_rank=ranks
-    )
+    # Every bad line is reported at once: rows with the wrong number of columns beside the
+    # rows whose contents are wrong.
+    errors = [
+        *malformed,
+        *_rows_check(
+            rows,
+            existing=existing,
+            level_keys=level_keys,
+            level_rank=allowed_rank,
+            all_rank=ranks,
+            stray_cells=stray_cells or set(),
+        ),
+    ]
     if errors:
         raise TerritoryImportError(errors)
     progress(0, total)

@@ -163,7 +163,72 @@ def test_a_missing_match_property_fails_before_anything_is_imported(csv_file, tm
 
     assert code == 1
     assert err.splitlines() == [
-        "match-property: los elementos 1 no tienen la propiedad «name»",
+        "match-property: los elementos 1 no tienen la propiedad «name» y ninguna otra propiedad "
+        "es la única que coincide con los territorios; elija una con --match-property "
+        "(propiedades de todos los elementos: province)",
+        "No se importó nada.",
+    ]
+    assert Territory.objects.count() == 0
+
+
+def test_a_named_match_property_that_a_feature_lacks_fails_before_anything_is_imported(
+    csv_file, tmp_path
+):
+    geojson = tmp_path / "shapes.geojson"
+    geojson.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature("Imbabura", 0)]})
+    )
+
+    code, _out, err = run(
+        "import", str(csv_file), "--geometry", str(geojson), "--match-property", "NAME_1"
+    )
+
+    assert code == 1
+    assert err.splitlines() == [
+        "match-property: los elementos 1 no tienen la propiedad «NAME_1»",
+        "No se importó nada.",
+    ]
+    assert Territory.objects.count() == 0
+
+
+def test_without_a_match_property_the_one_naming_the_territories_is_compared(csv_file, tmp_path):
+    geojson = tmp_path / "shapes.geojson"
+    features = [feature("Imbabura", 0), feature("Cañar", 2)]
+    for f, iso in zip(features, ["EC-I", "EC-F"], strict=True):
+        f["properties"].update({"country": "Ecuador", "iso_2": iso})
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+    code, out, _err = run("import", str(csv_file), "--geometry", str(geojson), "--match-by", "name")
+
+    assert code == 0
+    assert out.splitlines() == [
+        "EC: 7 creados, 0 actualizados, 0 sin cambios",
+        "contornos: se compara la propiedad «province» de cada elemento",
+        "contornos: 2 emparejados en el nivel «provincia», 2 actualizados",
+    ]
+    assert sorted(
+        Territory.objects.filter(geometry__isnull=False).values_list("code", flat=True)
+    ) == [
+        "03",
+        "10",
+    ]
+
+
+def test_two_properties_that_match_equally_well_are_refused_and_nothing_is_imported(
+    csv_file, tmp_path
+):
+    geojson = tmp_path / "shapes.geojson"
+    features = [feature("Imbabura", 0)]
+    features[0]["properties"]["provincia"] = "IMBABURA"
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+
+    code, _out, err = run("import", str(csv_file), "--geometry", str(geojson))
+
+    assert code == 1
+    assert err.splitlines()[-2:] == [
+        "match-property: los elementos 1 no tienen la propiedad «name» y ninguna otra propiedad "
+        "es la única que coincide con los territorios; elija una con --match-property "
+        "(propiedades de todos los elementos: province, provincia)",
         "No se importó nada.",
     ]
     assert Territory.objects.count() == 0
@@ -188,4 +253,27 @@ def test_an_unknown_match_level_fails_before_anything_is_imported(csv_file, tmp_
     assert err.splitlines()[0] == (
         "match-level: nivel desconocido «estado» (niveles: canton, parroquia, provincia)"
     )
+    assert Territory.objects.count() == 0
+
+
+def test_a_too_long_geometry_source_fails_before_anything_is_imported(csv_file, tmp_path):
+    geojson = tmp_path / "shapes.geojson"
+    geojson.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature("Imbabura", 0)]})
+    )
+
+    code, _out, err = run(
+        "import",
+        str(csv_file),
+        "--geometry",
+        str(geojson),
+        "--geometry-source",
+        "x" * 301,
+    )
+
+    assert code == 1
+    assert err.splitlines() == [
+        "geometry-source: tiene más de 300 caracteres",
+        "No se importó nada.",
+    ]
     assert Territory.objects.count() == 0

@@ -2,7 +2,14 @@ import json
 
 import pytest
 
-from minga.territories.geo import GeoJSONError, features_parse, name_fold, svg_map
+from minga.territories.geo import (
+    Feature,
+    GeoJSONError,
+    features_parse,
+    match_property_guess,
+    name_fold,
+    svg_map,
+)
 
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
 
@@ -133,3 +140,38 @@ def test_longitude_shrinks_with_the_cosine_of_latitude():
 def test_there_is_no_map_without_a_drawable_shape():
     assert svg_map([]) is None
     assert svg_map([("self", {"type": "Point", "coordinates": [0, 0]})]) is None
+
+
+def outline(number, **properties):
+    return Feature(number=number, properties=properties, geometry=SQUARE)
+
+
+def test_the_name_property_is_compared_when_every_feature_has_one():
+    features = [outline(1, name="x", province="Imbabura")]
+
+    assert match_property_guess(features, match_by="name", known=["IMBABURA"]) == "name"
+
+
+def test_the_property_with_the_most_distinct_matching_names_is_guessed():
+    # "country" matches a parish called ECUADOR on every feature, but only with one value.
+    features = [
+        outline(1, country="Ecuador", province="Azuay", iso_2="EC-A"),
+        outline(2, country="Ecuador", province="Bolívar", iso_2="EC-B"),
+    ]
+    known = ["AZUAY", "BOLIVAR", "ECUADOR"]
+
+    assert match_property_guess(features, match_by="name", known=known) == "province"
+
+
+def test_codes_are_guessed_from_a_property_holding_them():
+    features = [outline(1, DPA_PROVIN="10", label="Imbabura"), outline(2, DPA_PROVIN="03")]
+
+    assert match_property_guess(features, match_by="code", known=["10", "03"]) == "DPA_PROVIN"
+
+
+def test_no_property_is_guessed_when_none_matches_or_two_tie():
+    features = [outline(1, a="Imbabura", b="IMBABURA")]
+
+    assert match_property_guess(features, match_by="name", known=["PICHINCHA"]) is None
+    assert match_property_guess(features, match_by="name", known=["IMBABURA"]) is None
+    assert match_property_guess([], match_by="name", known=["IMBABURA"]) is None

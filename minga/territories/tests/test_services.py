@@ -227,6 +227,53 @@ def test_every_bad_row_of_a_file_is_reported_not_only_the_first(db):
     ]
 
 
+def test_short_rows_bad_contents_and_cycles_are_all_reported_in_one_run(db):
+    text = (
+        "level,code,name,parent_code\n"
+        "provincia,10,IMBABURA,,\n"
+        "canton,1003,,10\n"
+        "parroquia,100301,A,100302\n"
+        "parroquia,100302,B,100301\n"
+        "provincia,11\n"
+    )
+
+    assert errors_of(text) == [
+        "línea 3: el nombre está vacío",
+        "línea 4: ciclo en la jerarquía: 100301 → 100302 → 100301",
+        "línea 5: ciclo en la jerarquía: 100302 → 100301 → 100302",
+        "línea 6: se esperaban 4 o 5 columnas (nivel, código, nombre, código del padre[, nota]); "
+        "hay 2",
+    ]
+    assert Territory.objects.count() == 0
+    assert AuditEvent.objects.count() == 0
+
+
+def test_a_row_whose_parent_is_on_an_unreadable_line_is_not_blamed_for_it(db):
+    text = (
+        "level,code,name,parent_code\n"
+        "provincia,10,IMBABURA\n"
+        "canton,1003,COTACACHI,10\n"
+        "canton,1004,,10\n"
+    )
+
+    assert errors_of(text) == [
+        "línea 2: se esperaban 4 o 5 columnas (nivel, código, nombre, código del padre[, nota]); "
+        "hay 3",
+        "línea 4: el nombre está vacío",
+    ]
+    assert Territory.objects.count() == 0
+
+
+def test_rows_after_a_line_the_csv_reader_cannot_read_are_not_checked(db):
+    # The csv module stops at a field over its size limit; what follows is unknown.
+    text = f'level,code,name,parent_code\nprovincia,10,"{"X" * 140_000}",\ncanton,1003,,77\n'
+
+    assert errors_of(text) == [
+        "línea 2: CSV mal formado: field larger than field limit (131072)",
+    ]
+    assert Territory.objects.count() == 0
+
+
 def test_a_bad_row_in_a_reimport_leaves_the_earlier_import_untouched(small_country):
     before = snapshot()
     text = SMALL_CSV.replace("APUELA,1003", "APUELA NUEVA,1003") + "parroquia,1,X,404\n"

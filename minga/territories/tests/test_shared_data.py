@@ -1,9 +1,11 @@
 """The real data of ../shared/ecuador, read in place: the whole INEC DPA list and the province
 outlines."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Count
 
 from conftest import shared_path
@@ -77,3 +79,28 @@ def test_the_24_province_outlines_attach_by_name_despite_accents_and_short_names
     ]
     assert Territory.objects.filter(code="90", geometry__isnull=True).exists()
     assert AuditEvent.objects.last().action == "territories.geometry_attach"
+
+
+def test_the_import_command_attaches_the_province_outlines_with_match_by_name_alone(db):
+    dpa_file = shared_path("ecuador", "dpa_ecuador_combined.csv")
+    outlines = shared_path("ecuador", "provinces.geojson")
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command(
+        "territories",
+        "import",
+        str(dpa_file),
+        "--geometry",
+        str(outlines),
+        "--match-by",
+        "name",
+        stdout=out,
+        stderr=err,
+    )
+
+    assert out.getvalue().splitlines() == [
+        "EC: 1512 creados, 0 actualizados, 0 sin cambios",
+        "contornos: se compara la propiedad «province» de cada elemento",
+        "contornos: 24 emparejados en el nivel «provincia», 24 actualizados",
+    ]
+    assert Territory.objects.filter(geometry__isnull=False).count() == 24

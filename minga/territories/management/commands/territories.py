@@ -12,17 +12,25 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minga.territories.geo import Feature, GeoJSONError, features_parse
-from minga.territories.selectors import territory_levels
+from minga.territories.geo import (
+    Feature,
+    GeoJSONError,
+    features_parse,
+    match_property_guess,
+    shared_properties,
+)
+from minga.territories.selectors import territory_levels, territory_rows_by_name_key
 from minga.territories.services import (
     DEFAULT_LEVELS,
     TerritoryImportError,
     TerritoryInputError,
     territories_geometry_attach,
     territories_import,
+    territory_rows_read,
 )
 
 BAR_WIDTH = 30
+GEOMETRY_SOURCE_MAX = 300  # Territory.geometry_source's max_length
 
 
 def levels_parse(text: str) -> list[tuple[str, str]]:
@@ -58,12 +66,26 @@ class Command(BaseCommand):
         imp.add_argument(
             "--match-property",
             default="",
-            help="propiedad de cada elemento GeoJSON que se compara (por defecto: name o code)",
+            help="propiedad de cada elemento GeoJSON que se compara (por defecto: name o code "
+            "si todos los elementos la tienen; si no, la que coincide con más territorios)",
         )
         imp.add_argument("--match-level", default="", help="nivel de los contornos (opcional)")
         imp.add_argument("--geometry-source", default="", help="fuente o atribución del GeoJSON")
 
     _bar_open = False
+    _guessed_property = ""
+
+    def _known_labels(self, path: Path, country: str, match_by: str) -> set[str]:
+        """Names (or codes) of the country's territories, those already stored and those in
+        the file about to be imported, to guess which GeoJSON property holds them. A file
+        with bad rows gives none of its own: the import reports those rows."""
+        key = "code" if match_by == "code" else "name_key"
+        known = {str(row[key]) for row in territory_rows_by_name_key(country_code=country)}
+        try:
+            rows = territory_rows_read(data=path.read_bytes())
+        except TerritoryImportError:
+            return known
+        return known | {row.code if match_by == "code" else row.name for row in rows}
 
     def _fail(self, lines: list[str]) -> None:
         if self._bar_open:
@@ -95,11 +117,29 @@ class Command(BaseCommand):
         leaves the database as it was."""
         prop = options["match_property"] or options["match_by"]
         missing = [str(f.number) for f in features if not str(f.properties.get(prop) or "")]
+        if missing and options["match_property"]:
+            message = _(
+                "match-property: los elementos %(numbers)s no tienen la propiedad «%(prop)s»"
+            ) % {"numbers": ", ".join(missing[:20]), "prop": prop}
+        elif missing:
+            # No property named, and none found whose values match the territories.
+            message = _(
+                "match-property: los elementos %(numbers)s no tienen la propiedad «%(prop)s» y "
+                "ninguna otra propiedad es la única que coincide con los territorios; elija una "
+                "con --match-property (propiedades de todos los elementos: %(props)s)"
+            ) % {
+                "numbers": ", ".join(missing[:20]),
+                "prop": prop,
+                "props": ", ".join(shared_properties(features)) or "—",
+            }
         if missing:
+            self._fail([message])
+        if len(options["geometry_source"]) > GEOMETRY_SOURCE_MAX:
+            # Checked here too: refused after the import, it would leave the rows imported.
             self._fail(
                 [
-                    _("match-property: los elementos %(numbers)s no tienen la propiedad «%(prop)s»")
-                    % {"numbers": ", ".join(missing[:20]), "prop": prop}
+                    _("geometry-source: tiene más de %(max)d caracteres")
+                    % {"max": GEOMETRY_SOURCE_MAX}
                 ]
             )
         level = options["match_level"]
@@ -132,6 +172,15 @@ class Command(BaseCommand):
             except GeoJSONError as exc:
                 self._fail([f"{geometry_path.name}: {e}" for e in exc.errors])
             assert features is not None
+            if not options["match_property"]:
+                guessed = match_property_guess(
+                    features,
+                    match_by=options["match_by"],
+                    known=self._known_labels(path, country, options["match_by"]),
+                )
+                if guessed is not None and guessed != options["match_by"]:
+                    self._guessed_property = guessed
+                    options["match_property"] = guessed
             self._geometry_options_check(features, country, levels, options)
 
         now = timezone.now()
@@ -163,6 +212,11 @@ class Command(BaseCommand):
         if features is None:
             return
         match_by = options["match_by"]
+        if self._guessed_property:
+            self.stdout.write(
+                _("contornos: se compara la propiedad «%(prop)s» de cada elemento")
+                % {"prop": self._guessed_property}
+            )
         try:
             geo = territories_geometry_attach(
                 country_code=country,
