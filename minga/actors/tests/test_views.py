@@ -1,5 +1,5 @@
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -404,3 +404,19 @@ def test_the_htmx_fragment_and_the_page_are_cached_apart(client: Client, sample:
     assert "<html" not in fragment
     assert 'id="result-count" hx-swap-oob="innerHTML"' in fragment
     assert "1 organización encontrada" in fragment
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("es", "4 de mayo de 2001"), ("en", "May 4, 2001")]
+)
+def test_the_founding_date_is_written_in_the_pages_language(places, client, language, shown):
+    from django.conf import settings as django_settings
+
+    from .test_services import make_org
+
+    org = make_org(places, founding_date=date(2001, 5, 4))
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+
+    response = client.get(f"/actors/organizations/{org.pk}/")
+
+    assert shown in response.content.decode()
