@@ -134,3 +134,15 @@ def _empty_append_only_tables_after_transactional_tests(request: pytest.FixtureR
             cursor.execute("PRAGMA foreign_keys = ON")
             for _name, _table, sql in triggers:
                 cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language (Spanish). A request served by the test client
+    leaves its language active in the thread, which would otherwise leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
