@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import BeforeValidator, ConfigDict, Field, StrictInt
 
 from minga.accounts.auth import TokenAuth
@@ -217,16 +217,23 @@ def create_accounts(request: HttpRequest, payload: list[AccountIn]) -> Any:
 @router.post(
     "/transfers",
     auth=operator,
-    response={200: list[ResultOut], 422: ErrorOut},
+    response={200: list[ResultOut], 422: ErrorOut, 503: ErrorOut},
     summary="Create transfers (create_transfers): one result per item",
+    description="503 (with Retry-After): concurrent writers kept changing what the batch read; "
+    "nothing of it was applied and it may be sent again as it is (ids make it idempotent).",
 )
-def create_transfers(request: HttpRequest, payload: list[TransferIn]) -> Any:
+def create_transfers(
+    request: HttpRequest, payload: list[TransferIn], response: HttpResponse
+) -> Any:
     _check_size(payload)
     events = [TransferEvent(**item.model_dump()) for item in payload]
     try:
         results = services.transfers_create(events=events, actor=request.user, now=timezone.now())
     except InvalidEvent as exc:
         raise FieldError(422, str(exc), exc.field.replace("[", "").replace("]", "")) from None
+    except services.LedgerBusy as exc:
+        response["Retry-After"] = "1"
+        return Status(503, {"message": str(exc), "field": "body"})
     return [{"index": i, "result": str(r)} for i, r in enumerate(results)]
 
 

@@ -176,6 +176,10 @@ class LedgerHead(models.Model):
     last_hash = models.CharField(max_length=64)
     transfers_count = models.BigIntegerField(default=0)
     expired_through = models.BigIntegerField(default=0)
+    # The earliest timeout among the pending transfers still pending (None: none has one). A
+    # writer that locks accounts before the head learns from it, under the head lock, whether
+    # a reservation fell due that it did not lock.
+    next_expiry = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="ledger_head_single")]

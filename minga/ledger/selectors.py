@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -146,6 +146,115 @@ def pending_statuses(ids: Iterable[int]) -> dict[int, int]:
             [_list_param(texts)],
         )
         return {int(r[0]): r[1] for r in cursor.fetchall()}
+
+
+Statement = tuple[str, list[Any]]
+
+
+def run_together(
+    statements: Sequence[Statement], *, then_commit: bool = False
+) -> list[list[tuple[Any, ...]]]:
+    """Runs the statements in order in the caller's transaction and returns each one's rows
+    (an empty list for a statement that returns none). On PostgreSQL they travel in one round
+    trip (psycopg's pipeline mode); SQLite runs them one after the other in process.
+
+    `then_commit` (PostgreSQL) sends the COMMIT in the same round trip: for the last statements
+    of a transaction.atomic block, whose own commit then finds nothing left to do (psycopg's
+    commit outside a transaction is a no-op). A writer holding a serialising lock saves a round
+    trip of holding it that way."""
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        # Django's psycopg cursors bind parameters on the client: statements joined by ";"
+        # go as one simple query, one message each way, and nextset() walks their results.
+        sql = ";\n".join(statement for statement, _params in statements)
+        if then_commit and len(connection.atomic_blocks) == 1:
+            # Only from the outermost block: inside another (a test's, say) it commits that.
+            sql += ";\nCOMMIT"
+        params = [p for _statement, statement_params in statements for p in statement_params]
+        rows: list[list[tuple[Any, ...]]] = []
+        with connection.connection.cursor() as cur:
+            cur.execute(sql, params)
+            for _ in statements:
+                rows.append(cur.fetchall() if cur.description else [])
+                cur.nextset()
+        return rows
+    out: list[list[tuple[Any, ...]]] = []
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            out.append(list(cursor.fetchall()) if cursor.description else [])
+    return out
+
+
+def _for_update() -> str:
+    return " FOR UPDATE" if connection.vendor == "postgresql" else ""
+
+
+def accounts_lock_sql(ids: Iterable[int]) -> Statement | None:
+    """Locks the accounts with these ids in id order (a fixed order, so two writers never
+    deadlock) and returns them; SQLite has one writer at a time already."""
+    texts = sorted({id_text(i) for i in ids})
+    if not texts:
+        return None
+    order = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
+    return (
+        f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id')}{order}",  # noqa: S608 - fixed SQL
+        [_list_param(texts)],
+    )
+
+
+def transfers_sql(ids: Iterable[int]) -> Statement | None:
+    texts = sorted({id_text(i) for i in ids})
+    if not texts:
+        return None
+    return (
+        f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfer WHERE {_in_list('id')}",  # noqa: S608 - fixed SQL
+        [_list_param(texts)],
+    )
+
+
+def pending_statuses_sql(ids: Iterable[int]) -> Statement | None:
+    texts = sorted({id_text(i) for i in ids})
+    if not texts:
+        return None
+    return (
+        "SELECT transfer_id, status FROM ledger_pendingtransfer "  # noqa: S608 - fixed SQL
+        f"WHERE {_in_list('transfer_id')}",
+        [_list_param(texts)],
+    )
+
+
+def pending_due_sql(through: int) -> Statement:
+    """Pending transfers still pending whose timeout has passed by `through` (ns)."""
+    cols = ", ".join(f"t.{c.strip()}" for c in TRANSFER_COLUMNS.split(","))
+    return (
+        f"SELECT {cols} FROM ledger_pendingtransfer p "  # noqa: S608 - fixed SQL
+        "JOIN ledger_transfer t ON t.id = p.transfer_id "
+        "WHERE p.status = %s AND p.expires_at IS NOT NULL AND p.expires_at <= %s "
+        "ORDER BY t.timestamp",
+        [PendingStatus.PENDING, through],
+    )
+
+
+@dataclass
+class HeadState:
+    last_timestamp: int
+    last_hash: str
+    transfers_count: int
+    expired_through: int
+    next_expiry: int | None
+
+
+def head_lock_sql() -> Statement:
+    return (
+        "SELECT last_timestamp, last_hash, transfers_count, expired_through, next_expiry "  # noqa: S608 - fixed SQL
+        f"FROM ledger_ledgerhead WHERE id = 1{_for_update()}",
+        [],
+    )
+
+
+def head_from_rows(rows: list[tuple[Any, ...]]) -> HeadState | None:
+    return HeadState(*rows[0]) if rows else None
 
 
 def pending_due(through: int) -> list[StoredTransfer]:
@@ -624,6 +733,19 @@ def ledger_verify() -> VerifyReport:
             return report
     if len(replay.status) != PendingTransfer.objects.count():
         report.problem = "a pending transfer of the journal has no recorded status"
+        return report
+    earliest = (
+        PendingTransfer.objects.filter(status=PendingStatus.PENDING, expires_at__isnull=False)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+    if head is not None and head.next_expiry != earliest:
+        # Writers trust it to learn, under the head lock, that a reservation fell due.
+        report.problem = (
+            f"the journal head records the next timeout at {head.next_expiry}, but the earliest "
+            f"timeout still pending is {earliest}"
+        )
         return report
     cols = [c.strip() for c in ACCOUNT_COLUMNS.split(",")]
     seen_accounts: set[int] = set()

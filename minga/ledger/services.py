@@ -1,27 +1,28 @@
 """Writes of the ledger: `accounts_create`, `transfers_create` (TigerBeetle's create_accounts and
 create_transfers), `pending_transfers_expire` and `ledger_define`.
 
-Each batch runs in one transaction with one audit event. The write path, in order:
-1. lock the journal head (SELECT ... FOR UPDATE): timestamps and the hash chain advance one
-   batch at a time, so they stay strictly increasing and never fork;
-2. read, with one query each, the transfers the batch names, the pending states it touches and
-   the accounts it names (locked FOR UPDATE in id order on PostgreSQL);
-3. decide every event in memory (domain.TransferMachine), in order, with linked chains;
-4. write: the new transfers in one COPY (PostgreSQL) or executemany (SQLite), the pending states,
-   one UPDATE for all touched accounts, the head, and the audit event.
-Nothing is written for an event that failed, and a crash anywhere before COMMIT leaves nothing of
-the batch behind (the database rolls the transaction back)."""
+Each batch runs in one transaction with one audit event. Every writer locks the accounts it
+touches (in id order), then the journal head, then the audit head; the write path
+(`_attempt_batch`) and its retries are described there and in docs/ledger.md. Nothing is written
+for an event that failed, and a crash anywhere before COMMIT leaves nothing of the batch behind
+(the database rolls the transaction back)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from minga.core.services import audit_record
+from minga.core.services import (
+    AuditHead,
+    audit_append_statements,
+    audit_head_lock_sql,
+    audit_record,
+)
 
 from . import selectors
 from .domain import (
@@ -49,6 +50,7 @@ from .models import Ledger, LedgerHead
 
 __all__ = [
     "LedgerAlreadyDefined",
+    "LedgerBusy",
     "accounts_create",
     "ledger_define",
     "pending_transfers_expire",
@@ -108,9 +110,10 @@ def accounts_create(
     Raises domain.InvalidEvent, before touching anything, for a field out of its type's range."""
     check_batch(events, "accounts")
     with transaction.atomic(durable=True):
+        # Accounts before the head: the order every writer locks in (see _attempt_batch).
+        existing = selectors.accounts_locked(e.id for e in events)
         head = _lock_head()
         first_ts = _first_timestamp(head, now)
-        existing = selectors.accounts_locked(e.id for e in events)
         n = len(events)
         results: list[str] = [AR.OK] * n
         created: dict[int, AccountState] = {}
@@ -205,44 +208,148 @@ def accounts_create(
 # Transfers
 
 
+class LedgerBusy(Exception):
+    """A batch kept meeting concurrent changes to what it had read (MAX_ATTEMPTS times): nothing
+    of it was applied, and the client may send it again as it is."""
+
+
+# How many times a batch is rolled back and run again with what it learned (an account it
+# had not locked, a reservation that fell due, an id another writer took first) before the
+# client is told to retry. One or two is usual under contention; more means a hot spot.
+MAX_ATTEMPTS = 25
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an attempt locks beyond the accounts its events name, and through when it looks
+    for reservations that fell due: learned from earlier attempts of the same batch."""
+
+    accounts: frozenset[int] = frozenset()
+    due_through: int = 0
+
+
+class _Retry(Exception):
+    def __init__(self, plan: _Plan) -> None:
+        super().__init__("retry")
+        self.plan = plan
+
+
+def _id_taken(error: IntegrityError) -> bool:
+    """A concurrent writer created a transfer with one of this batch's ids first."""
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    table = getattr(diag, "table_name", None)
+    return getattr(cause, "sqlstate", None) == "23505" and table in (
+        "ledger_transfer",
+        "ledger_pendingtransfer",
+    )
+
+
 def transfers_create(
     *, events: Sequence[TransferEvent], actor: Any = None, now: datetime
 ) -> list[str]:
     """Creates transfers; answers every event with a result code (domain.CreateTransferResult),
     in the batch's order. `ok` and `exists` both mean the transfer is in the ledger. Raises
-    domain.InvalidEvent, before touching anything, for a field out of its type's range."""
+    domain.InvalidEvent, before touching anything, for a field out of its type's range, and
+    LedgerBusy, having applied nothing, when concurrent writers kept changing what it read."""
     check_batch(events, "transfers")
+    results, _expired = _run_attempts(events, actor, now)
+    return results
+
+
+def pending_transfers_expire(*, actor: Any = None, now: datetime) -> int:
+    """Releases the reservation of every pending transfer whose timeout has passed by `now`
+    (create_transfers does this too, at the start of each batch). Returns how many expired."""
+    _results, expired = _run_attempts([], actor, now)
+    return expired
+
+
+def _run_attempts(
+    events: Sequence[TransferEvent], actor: Any, now: datetime
+) -> tuple[list[str], int]:
+    plan = _Plan(due_through=selectors.datetime_to_ns(now))
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            return _attempt_batch(events, actor, now, plan)
+        except _Retry as retry:
+            plan = retry.plan
+        except IntegrityError as error:
+            if not _id_taken(error):
+                raise
+    raise LedgerBusy(f"the batch met concurrent changes {MAX_ATTEMPTS} times; send it again")
+
+
+def _attempt_batch(
+    events: Sequence[TransferEvent], actor: Any, now: datetime, plan: _Plan
+) -> tuple[list[str], int]:
+    """One attempt, in one transaction. Locks in a fixed order, the same for every writer: the
+    accounts (in id order), then the journal head, then the audit head. Reads that decide the
+    batch happen after the locks that guard them: an account's balances and the statuses of
+    pending transfers on it under the account's lock, timestamps and due reservations under the
+    head's. Whatever was learned too late (an account to lock, a reservation due) rolls the
+    attempt back and runs it again knowing it."""
     with transaction.atomic(durable=True):
-        head = _lock_head()
-        first_ts = _first_timestamp(head, now)
-        expired = selectors.pending_due(first_ts)
-        wanted = {e.id for e in events}
-        wanted.update(e.pending_id for e in events if e.pending_id)
-        transfers = selectors.transfers_by_ids(wanted)
-        referenced = {
-            e.pending_id
-            for e in events
-            if e.flags & (F_POST | F_VOID) and e.pending_id in transfers
-        }
-        statuses = selectors.pending_statuses(
-            p for p in referenced if transfers[p].flags & F_PENDING
-        )
-        account_ids: set[int] = set()
+        referenced_ids = {e.pending_id for e in events if e.flags & (F_POST | F_VOID)}
+        referenced_ids.discard(0)
+        account_ids = set(plan.accounts)
         for e in events:
             account_ids.add(e.debit_account_id)
             account_ids.add(e.credit_account_id)
-        for pending_id in referenced:
-            account_ids.add(transfers[pending_id].debit_account_id)
-            account_ids.add(transfers[pending_id].credit_account_id)
-        for due in expired:
-            account_ids.add(due.debit_account_id)
-            account_ids.add(due.credit_account_id)
         account_ids.discard(0)
-        accounts = selectors.accounts_locked(account_ids)
+        # 1. What fell due (read before any lock: checked again under the head lock), the
+        #    pending transfers the batch names (immutable rows) and the accounts, locked.
+        first = [selectors.pending_due_sql(plan.due_through)]
+        first.append(selectors.transfers_sql(referenced_ids) or ("SELECT 1 WHERE 1 = 0", []))
+        first.append(selectors.accounts_lock_sql(account_ids) or ("SELECT 1 WHERE 1 = 0", []))
+        due_rows, referenced_rows, account_rows = selectors.run_together(first)
+        due = [selectors.transfer_from_row(r) for r in due_rows]
+        referenced = {int(r[0]): selectors.transfer_from_row(r) for r in referenced_rows}
+        accounts = {int(r[0]): selectors.account_from_row(r) for r in account_rows}
+        needed = set(account_ids)
+        for t in (*due, *referenced.values()):
+            needed.add(t.debit_account_id)
+            needed.add(t.credit_account_id)
+        if not needed <= account_ids:
+            raise _Retry(_Plan(accounts=frozenset(needed), due_through=plan.due_through))
+        # 2. Under the account locks: the batch's ids already taken and the statuses of the
+        #    pending transfers involved; then the heads.
+        second: list[selectors.Statement] = []
+        taken_sql = selectors.transfers_sql({e.id for e in events})
+        status_sql = selectors.pending_statuses_sql([*referenced, *(t.id for t in due)])
+        second.append(taken_sql or ("SELECT 1 WHERE 1 = 0", []))
+        second.append(status_sql or ("SELECT 1 WHERE 1 = 0", []))
+        second.append(selectors.head_lock_sql())
+        second.append((audit_head_lock_sql(), []))
+        taken_rows, status_rows, head_rows, audit_rows = selectors.run_together(second)
+        head = selectors.head_from_rows(head_rows)
+        if head is None:
+            _head_create()
+            raise _Retry(plan)
+        statuses = {int(r[0]): r[1] for r in status_rows}
+        transfers = dict(referenced)
+        for r in taken_rows if taken_sql else []:
+            transfers[int(r[0])] = selectors.transfer_from_row(r)
+        first_ts = max(selectors.datetime_to_ns(now), head.last_timestamp + 1)
+        expired = [t for t in due if statuses.get(t.id) == PendingStatus.PENDING]
+        if head.next_expiry is not None and head.next_expiry <= first_ts:
+            # Something fell due by this batch's time: it must be exactly what was locked.
+            (due_now_rows,) = selectors.run_together([selectors.pending_due_sql(first_ts)])
+            due_now = [selectors.transfer_from_row(r) for r in due_now_rows]
+            if {t.id for t in due_now} != {t.id for t in expired}:
+                more = set(account_ids)
+                for t in due_now:
+                    more.add(t.debit_account_id)
+                    more.add(t.credit_account_id)
+                raise _Retry(_Plan(accounts=frozenset(more), due_through=first_ts))
+        elif expired:
+            # Due at plan.due_through, but the head says nothing is due by first_ts: the head
+            # was changed behind the ledger's back.
+            raise AssertionError("the journal head's next_expiry is behind a due reservation")
+        expired.sort(key=lambda t: t.timestamp)
         # Timed-out reservations are released before the batch is decided.
         expire_pending(accounts, expired)
-        for due in expired:
-            statuses[due.id] = PendingStatus.EXPIRED
+        for t in expired:
+            statuses[t.id] = PendingStatus.EXPIRED
         machine = TransferMachine(
             accounts=accounts,
             transfers=transfers,
@@ -250,14 +357,13 @@ def transfers_create(
             first_timestamp=first_ts,
         )
         decision = machine.run(events)
-        if decision.created or expired:
-            _write(head, decision, expired, accounts, first_ts)
-            audit_record(
-                actor=_actor_label(actor),
-                action="ledger.transfers_create",
-                object_type="ledger.transfer",
-                object_id=str(decision.created[0].id) if decision.created else "expiry",
-                after={
+        if not decision.created and not expired:
+            return decision.results, 0
+        writes = _write(head, decision, expired, accounts, first_ts)
+        if events:
+            audit_action, audit_after = (
+                "ledger.transfers_create",
+                {
                     "created": len(decision.created),
                     "refused": sum(1 for r in decision.results if r not in ("ok", "exists")),
                     "exists": sum(1 for r in decision.results if r == "exists"),
@@ -266,42 +372,49 @@ def transfers_create(
                     "journal_hash": head.last_hash,
                     "transfers_count": head.transfers_count,
                 },
-                now=now,
             )
-    return decision.results
+        else:
+            audit_action, audit_after = (
+                "ledger.pending_transfers_expire",
+                {"expired": len(expired), "through": first_ts},
+            )
+        audit = {
+            "actor": _actor_label(actor),
+            "action": audit_action,
+            "object_type": "ledger.transfer",
+            "object_id": str(decision.created[0].id) if decision.created else "expiry",
+            "after": audit_after,
+            "now": now,
+        }
+        if audit_rows:
+            writes += audit_append_statements(head=AuditHead(*audit_rows[0]), **audit)
+            # The last statements of the transaction: the COMMIT travels with them.
+            selectors.run_together(writes, then_commit=True)
+        else:
+            selectors.run_together(writes)
+            audit_record(**audit)
+    return decision.results, len(expired)
 
 
-def pending_transfers_expire(*, actor: Any = None, now: datetime) -> int:
-    """Releases the reservation of every pending transfer whose timeout has passed by `now`
-    (create_transfers does this too, at the start of each batch). Returns how many expired."""
-    with transaction.atomic(durable=True):
-        head = _lock_head()
-        through = _first_timestamp(head, now)
-        expired = selectors.pending_due(through)
-        if not expired:
-            return 0
-        account_ids = {p.debit_account_id for p in expired} | {p.credit_account_id for p in expired}
-        accounts = selectors.accounts_locked(account_ids)
-        expire_pending(accounts, expired)
-        _write(head, Decision(results=[], last_timestamp=through), expired, accounts, through)
-        audit_record(
-            actor=_actor_label(actor),
-            action="ledger.pending_transfers_expire",
-            object_type="ledger.transfer",
-            object_id="expiry",
-            after={"expired": len(expired), "through": through},
-            now=now,
+def _head_create() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO ledger_ledgerhead (id, last_timestamp, last_hash, transfers_count, "
+            "expired_through, next_expiry) VALUES (1, 0, %s, 0, 0, NULL) "
+            "ON CONFLICT (id) DO NOTHING",
+            [GENESIS_HASH],
         )
-    return len(expired)
 
 
 def _write(
-    head: LedgerHead,
+    head: selectors.HeadState,
     decision: Decision,
     expired: Sequence[StoredTransfer],
     accounts: dict[int, AccountState],
     first_ts: int,
-) -> None:
+) -> list[selectors.Statement]:
+    """The statements that write a decided batch (the caller sends them with the audit event's,
+    in one round trip on PostgreSQL), and `head` advanced to what they write."""
     created = decision.created
     prev = head.last_hash
     rows: list[tuple[Any, ...]] = []
@@ -344,64 +457,82 @@ def _write(
         head.transfers_count += len(created)
     head.last_timestamp = max(head.last_timestamp, decision.last_timestamp, first_ts)
     head.expired_through = max(head.expired_through, first_ts)
+    statements: list[selectors.Statement] = []
+    if rows:
+        if connection.vendor == "postgresql" and len(rows) > SMALL_BATCH:
+            _copy_transfers(rows)
+        else:
+            statements += _insert_rows("ledger_transfer", TRANSFER_INSERT_COLUMNS, rows)
+    if new_pending:
+        statements += _insert_rows(
+            "ledger_pendingtransfer", ("transfer_id", "status", "expires_at"), new_pending
+        )
+    for status, pending_id in status_updates:
+        statements.append(
+            (
+                "UPDATE ledger_pendingtransfer SET status = %s WHERE transfer_id = %s",
+                [status, pending_id],
+            )
+        )
+    statements += _balances_sql(touched)
     head_sql = (
         "UPDATE ledger_ledgerhead SET last_hash = %s, transfers_count = %s, "
-        "last_timestamp = %s, expired_through = %s WHERE id = 1"
+        "last_timestamp = %s, expired_through = %s"
     )
-    head_params: list[Any] = [
-        head.last_hash,
-        head.transfers_count,
-        head.last_timestamp,
-        head.expired_through,
-    ]
-    insert_transfers = (
-        f"INSERT INTO ledger_transfer ({', '.join(TRANSFER_INSERT_COLUMNS)}) "  # noqa: S608 - fixed columns
-        f"VALUES ({', '.join(['%s'] * len(TRANSFER_INSERT_COLUMNS))})"
+    if new_pending or status_updates:
+        # The earliest timeout still pending, with this batch's statuses written.
+        head_sql += (
+            ", next_expiry = (SELECT min(expires_at) FROM ledger_pendingtransfer "  # noqa: S608 - fixed SQL
+            f"WHERE status = {PendingStatus.PENDING} AND expires_at IS NOT NULL)"
+        )
+    statements.append(
+        (
+            head_sql + " WHERE id = 1",
+            [head.last_hash, head.transfers_count, head.last_timestamp, head.expired_through],
+        )
     )
-    insert_pending = (
-        "INSERT INTO ledger_pendingtransfer (transfer_id, status, expires_at) VALUES (%s, %s, %s)"
-    )
-    update_status = "UPDATE ledger_pendingtransfer SET status = %s WHERE transfer_id = %s"
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            if rows:
-                cursor.executemany(insert_transfers, rows)
-            if new_pending:
-                cursor.executemany(insert_pending, new_pending)
-            if status_updates:
-                cursor.executemany(update_status, status_updates)
-            _write_balances(cursor, touched, postgres=False)
-            cursor.execute(head_sql, head_params)
-        return
-    raw = connection.connection
-    with raw.cursor() as cursor:
-        if len(rows) > SMALL_BATCH:
-            columns = ", ".join(TRANSFER_INSERT_COLUMNS)
-            with cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            rows = []
-        # The remaining statements need no answer before the next one: one round trip.
-        with raw.pipeline():
-            if rows:
-                cursor.executemany(insert_transfers, rows)
-            if new_pending:
-                cursor.executemany(insert_pending, new_pending)
-            if status_updates:
-                cursor.executemany(update_status, status_updates)
-            with raw.cursor() as balances:
-                _write_balances(balances, touched, postgres=True)
-                cursor.execute(head_sql, head_params)
-        if touched:
-            assert balances.rowcount == len(touched), "every touched account is updated once"
+    return statements
 
 
-def _write_balances(cursor: Any, touched: list[AccountState], postgres: bool) -> None:
+def _copy_transfers(rows: list[tuple[Any, ...]]) -> None:
+    """Large batches travel by COPY (PostgreSQL), before the rest of the batch's statements."""
+    columns = ", ".join(TRANSFER_INSERT_COLUMNS)
+    with (
+        connection.connection.cursor() as cursor,
+        cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+# Rows per multi-row INSERT statement (SQLite allows 32,766 parameters per statement).
+INSERT_CHUNK = 500
+
+
+def _insert_rows(
+    table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> list[selectors.Statement]:
+    """Multi-row INSERT statements for `rows`, INSERT_CHUNK rows each."""
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    statements: list[selectors.Statement] = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        statements.append(
+            (
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608 - fixed names
+                + ", ".join([one] * len(chunk)),
+                [value for row in chunk for value in row],
+            )
+        )
+    return statements
+
+
+def _balances_sql(touched: list[AccountState]) -> list[selectors.Statement]:
     """One statement for all touched accounts on PostgreSQL (an UPDATE joined to unnest()ed
-    arrays); a prepared UPDATE run once per account on SQLite."""
+    arrays); on SQLite one UPDATE ... FROM a VALUES list per INSERT_CHUNK accounts."""
     if not touched:
-        return
-    if postgres:
+        return []
+    if connection.vendor == "postgresql":
         columns = (
             [id_text(a.id) for a in touched],
             [str(a.flags) for a in touched],
@@ -411,31 +542,43 @@ def _write_balances(cursor: Any, touched: list[AccountState], postgres: bool) ->
             [str(a.credits_posted) for a in touched],
         )
         # Each column travels as one comma-separated text, split by the server.
-        cursor.execute(
-            "UPDATE ledger_account AS a SET flags = v.flags, debits_pending = v.dp, "
-            "debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo "
-            "FROM unnest(string_to_array(%s, ','), string_to_array(%s, ',')::integer[], "
-            "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[], "
-            "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[]) "
-            "AS v(id, flags, dp, dpo, cp, cpo) WHERE a.id = v.id",
-            [",".join(column) for column in columns],
+        return [
+            (
+                "UPDATE ledger_account AS a SET flags = v.flags, debits_pending = v.dp, "
+                "debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo "
+                "FROM unnest(string_to_array(%s, ','), string_to_array(%s, ',')::integer[], "
+                "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[], "
+                "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[]) "
+                "AS v(id, flags, dp, dpo, cp, cpo) WHERE a.id = v.id",
+                [",".join(column) for column in columns],
+            )
+        ]
+    statements: list[selectors.Statement] = []
+    for start in range(0, len(touched), INSERT_CHUNK):
+        chunk = touched[start : start + INSERT_CHUNK]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+        statements.append(
+            (
+                "WITH v(id, flags, dp, dpo, cp, cpo) AS (VALUES "  # noqa: S608 - fixed SQL
+                + values
+                + ") UPDATE ledger_account SET flags = v.flags, debits_pending = v.dp, "
+                "debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo "
+                "FROM v WHERE ledger_account.id = v.id",
+                [
+                    value
+                    for a in chunk
+                    for value in (
+                        id_text(a.id),
+                        a.flags,
+                        a.debits_pending,
+                        a.debits_posted,
+                        a.credits_pending,
+                        a.credits_posted,
+                    )
+                ],
+            )
         )
-    else:
-        cursor.executemany(
-            "UPDATE ledger_account SET flags = %s, debits_pending = %s, debits_posted = %s, "
-            "credits_pending = %s, credits_posted = %s WHERE id = %s",
-            [
-                (
-                    a.flags,
-                    a.debits_pending,
-                    a.debits_posted,
-                    a.credits_pending,
-                    a.credits_posted,
-                    id_text(a.id),
-                )
-                for a in touched
-            ],
-        )
+    return statements
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from minga.ledger import selectors
+from minga.ledger import selectors, services
 from minga.ledger.domain import BATCH_MAX
 from minga.ledger.tests.factories import at, create_transfers, funded_pair, transfer
 
@@ -285,3 +285,24 @@ def test_the_openapi_document_describes_the_ledger_endpoints(client):
         "/api/v1/ledger/transfers",
         "/api/v1/ledger/transfers/{transfer_id}",
     ]
+
+
+@pytest.mark.django_db
+def test_a_batch_that_kept_meeting_concurrent_changes_answers_503_with_retry_after(
+    client, operator_token, monkeypatch
+):
+    funded_pair()
+
+    def busy(**kwargs):
+        raise services.LedgerBusy("the batch met concurrent changes 25 times; send it again")
+
+    monkeypatch.setattr(services, "transfers_create", busy)
+    body = [{"id": "10", "debit_account_id": "2", "credit_account_id": "3", "amount": 4}]
+    body[0].update(ledger=840, code=1)
+
+    response = post_json(client, TRANSFERS, body, operator_token)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.json()["message"].endswith("send it again")
+    assert selectors.transfer_get(transfer_id=10) is None

@@ -27,14 +27,24 @@ def main() -> None:
 
     events = [TransferEvent(**e) for e in config["events"]]
     if config["mode"] == "crash":
-        original = services._write_balances
+        from minga.ledger import selectors
 
-        def stop_inside(*args, **kwargs):
+        original = selectors.run_together
+
+        def stop_inside(statements, **options):
+            balances = [i for i, (sql, _) in enumerate(statements) if "ledger_account" in sql]
+            if not balances or not sql_writes(statements):
+                return original(statements, **options)
+            # The journal rows (and what precedes the balances) are written; then it stops.
+            original(statements[: balances[0]])
             print("MID-BATCH", flush=True)
             time.sleep(120)
-            original(*args, **kwargs)
+            return original(statements[balances[0] :], **options)
 
-        services._write_balances = stop_inside
+        def sql_writes(statements):
+            return any(sql.startswith(("INSERT", "UPDATE")) for sql, _ in statements)
+
+        selectors.run_together = stop_inside
         services.transfers_create(events=events, now=datetime.now(UTC))
         print("FINISHED", flush=True)
         return
