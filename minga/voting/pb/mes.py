@@ -168,14 +168,12 @@ class _State:
         self.label = [1] * prepared.voters
 
     def money(self, p: int) -> int:
-        return sum(
-            map(self.budget.__getitem__, map(self.label.__getitem__, self.prepared.supporters[p]))
-        )
+        return sum(map(self.budget.__getitem__, self.prepared.pick[p](self.label)))
 
     def price(self, p: int) -> _Price | None:
         """The price of project p now, or None if its supporters cannot pay for it."""
         budget = self.budget
-        labels = map(self.label.__getitem__, self.prepared.supporters[p])
+        labels = self.prepared.pick[p](self.label)
         weights = self.prepared.weights[p]
         scored: Counter[tuple[int, int]] | None = None
         cost = self.prepared.costs[p] * self.d
@@ -185,8 +183,7 @@ class _State:
             # Approval: every t is 1. When the supporters are many more than the classes, count
             # them by class and sort the distinct budgets; otherwise sort every supporter's
             # budget (plain integers, in C). Both give the same share.
-            supporters = self.prepared.supporters[p]
-            if 4 * len(budget) < len(supporters):
+            if 4 * len(budget) < len(labels):
                 found = _class_share(Counter(labels), budget, need)
             else:
                 found = equal_share(sorted(map(budget.__getitem__, labels)), need)
@@ -225,12 +222,12 @@ class _State:
         budget, size = self.budget, self.size
         remap: dict[Hashable, int] = {}
         paid = 0
+        labels = self.prepared.pick[p](self.label)
         items: list[tuple[Hashable, int, int, int]]
         if price.scored is not None:
             items = [((c, t), c, t, n) for (c, t), n in price.scored.items()]
         else:
-            approval = Counter(map(self.label.__getitem__, self.prepared.supporters[p]))
-            items = [(c, c, 1, n) for c, n in approval.items()]
+            items = [(c, c, 1, n) for c, n in Counter(labels).items()]
         for key, c, t, n in items:
             old = budget[c]
             new = old - per_t * t
@@ -249,10 +246,10 @@ class _State:
                 budget.append(new)
                 size.append(n)
         assert paid == self.prepared.costs[p] * self.d, "the supporters pay exactly the cost"
-        supporters = self.prepared.supporters[p]
-        keys: Iterable[Hashable] = map(self.label.__getitem__, supporters)
+        keys: Iterable[Hashable] = labels
         if price.scored is not None:
-            keys = zip(keys, self.prepared.weights[p] or (), strict=True)
+            keys = zip(labels, self.prepared.weights[p] or (), strict=True)
+        supporters = self.prepared.supporters[p]
         _consume(map(self.label.__setitem__, supporters, map(remap.__getitem__, keys)))
 
 
@@ -291,6 +288,8 @@ def run(
         steering_bounds = guide.upper.bounds
         assert guide.known <= len(replayed)
     if prepared.voters == 0:
+        # Nobody voted: nothing is bought, and every project is explained as unsupported.
+        result.rejections = {p: Rejection(p) for p in range(len(ids))}
         return result
 
     remaining: list[int] = []

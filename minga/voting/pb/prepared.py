@@ -5,8 +5,11 @@ scale (`satisfaction = t x scale[p]`), so that the rules compute with Python int
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
+from operator import itemgetter
 from typing import Literal
 
 from minga.voting.pb.model import Instance, Profile
@@ -32,6 +35,20 @@ class Prepared:
     # for approval-like ballots (cost or 1), one point for scored ballots.
     unit: tuple[Fraction, ...]
     satisfaction: str  # "cost", "cardinality" or "score" (cumulative and scoring ballots)
+
+    @cached_property
+    def pick(self) -> tuple[Callable[[Sequence[int]], tuple[int, ...]], ...]:
+        """pick[p](values): the values at project p's supporters, in supporters' order, as a
+        tuple. The rules read every supporter's class once per price and per charge; an
+        `itemgetter` does it in C, about half again as fast as `map`, and is built once here."""
+        return tuple(_picker(supporters) for supporters in self.supporters)
+
+
+def _picker(indices: tuple[int, ...]) -> Callable[[Sequence[int]], tuple[int, ...]]:
+    if len(indices) > 1:
+        return itemgetter(*indices)
+    # itemgetter of one index returns the value itself, and of none cannot be built.
+    return lambda values: tuple(values[i] for i in indices)
 
 
 def prepare(instance: Instance, profile: Profile, sat: Satisfaction) -> Prepared:

@@ -54,6 +54,25 @@ def test_ties_go_to_the_smallest_id_compared_as_a_string():
     assert outcome.selected == ("10",)
 
 
+@pytest.mark.parametrize("completion", ["none", "add1", "add1u"])
+def test_mes_with_no_ballots_buys_nothing_and_explains_every_project(completion):
+    # A parish whose budget received no ballots: its results must still be publishable.
+    instance, profile = election(100, {"a": 80, "b": 30}, [])
+
+    outcome = tally(instance, profile, "mes", Options(sat="cost", completion=completion))
+
+    if completion == "add1u":
+        # The utilitarian fill funds what fits, supported or not, as pabutools' greedy does.
+        assert outcome.selected == ("a",)
+        assert [e.reason for e in outcome.explanations] == [
+            "greedy-selected",
+            "mes-no-supporters",
+        ]
+    else:
+        assert outcome.selected == ()
+        assert [e.reason for e in outcome.explanations] == ["mes-no-supporters"] * 2
+
+
 def test_mes_gives_each_group_its_share_of_the_budget():
     # Two thirds of the voters want a and b; one third wants c. Budget 30 split 10 a voter.
     instance, profile = election(30, {"a": 20, "b": 20, "c": 10}, [["a", "b"], ["a", "b"], ["c"]])
