@@ -1,10 +1,11 @@
 """The social income API (/api/v1/socialincome/): public reads of the programmes and their open
 books; a provider's delegate records services; a household confirms or disputes with its
-one-time code; an official issues a month. Refusals are 4xx with the field at fault."""
+one-time code; an official issues a month, proposes parameter changes and records the board's
+decision on them. Refusals are 4xx with the field at fault."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -87,6 +88,47 @@ class IssueOut(Schema):
     written: int
     done_before: int
     amount: int
+
+
+class ChangeOut(Schema):
+    id: int
+    summary: str
+    values: dict[str, Any]
+    effective_date: date
+    status: str
+    motion_id: int | None
+    proposed_at: datetime
+    decided_at: datetime | None
+
+
+class ChangeIn(Schema):
+    summary: str
+    effective_date: date
+    values: dict[str, int | str]
+
+
+class DecisionIn(Schema):
+    motion_id: int
+
+
+def _change_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "summary": c.summary,
+        "values": c.values,
+        "effective_date": c.effective_date,
+        "status": c.status,
+        "motion_id": c.motion_id,
+        "proposed_at": c.proposed_at,
+        "decided_at": c.decided_at,
+    }
+
+
+def _official_programme(request: HttpRequest, slug: str) -> Any:
+    programme = _programme(slug)
+    if not selectors.access_programme_as_official(request.user, programme):
+        raise FieldError(403, "only officials of the programme's territory", "slug")
+    return programme
 
 
 def _programme(slug: str) -> Any:
@@ -192,9 +234,7 @@ def service_by_code(request: HttpRequest, payload: CodeIn) -> Any:
     summary="Issue a month (idempotent: a rerun issues nothing more)",
 )
 def issue(request: HttpRequest, slug: str, payload: IssueIn) -> Any:
-    programme = _programme(slug)
-    if not selectors.access_programme_as_official(request.user, programme):
-        raise FieldError(403, "only officials of the programme's territory", "slug")
+    programme = _official_programme(request, slug)
     try:
         period = parse_period(payload.period)
     except ValueError as error:
@@ -211,3 +251,59 @@ def issue(request: HttpRequest, slug: str, payload: IssueIn) -> Any:
         "done_before": report.done_before,
         "amount": report.amount,
     }
+
+
+@router.get(
+    "/programmes/{slug}/changes",
+    response={200: list[ChangeOut], 404: ErrorOut},
+    summary="Every parameter change: proposed, approved or rejected, with the board's motion",
+)
+def changes(request: HttpRequest, slug: str) -> Any:
+    programme = _programme(slug)
+    return [_change_out(c) for c in selectors.parameter_changes(programme=programme)]
+
+
+@router.post(
+    "/programmes/{slug}/changes",
+    auth=official,
+    response={201: ChangeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Propose parameter values (or a new category, `category:<code>`) for the board",
+)
+def change_propose(request: HttpRequest, slug: str, payload: ChangeIn) -> Any:
+    programme = _official_programme(request, slug)
+    try:
+        change = services.parameter_change_propose(
+            actor=request.user,
+            programme=programme,
+            summary=payload.summary,
+            values=payload.values,
+            effective_date=payload.effective_date,
+            now=timezone.now(),
+        )
+    except services.SocialIncomeError as error:
+        raise _refused(error) from None
+    return Status(201, _change_out(change))
+
+
+@router.post(
+    "/programmes/{slug}/changes/{change_id}/decision",
+    auth=official,
+    response={200: ChangeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Record the board's decision on a proposal: a closed motion of the programme's board",
+)
+def change_decide(request: HttpRequest, slug: str, change_id: int, payload: DecisionIn) -> Any:
+    programme = _official_programme(request, slug)
+    change = selectors.parameter_change_by_id(programme=programme, change_id=change_id)
+    if change is None:
+        raise FieldError(404, "no such change", "change_id")
+    motion = selectors.motion_by_id(motion_id=payload.motion_id)
+    if motion is None:
+        raise FieldError(404, "no such motion", "motion_id")
+    try:
+        decided = services.parameter_change_decide(
+            actor=request.user, change=change, motion=motion, now=timezone.now()
+        )
+    except services.SocialIncomeError as error:
+        field = "motion_id" if error.field == "motion" else error.field
+        raise FieldError(400, error.message, field) from None
+    return _change_out(decided)

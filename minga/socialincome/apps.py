@@ -19,6 +19,12 @@ PARAMETERS_DESCRIPTION = _(
     "Cada valor de bandas, asignaciones, reglas de elegibilidad y tarifas, desde cuándo rige y "
     "la moción del directorio que lo aprobó."
 )
+CHANGES_NAME = _("Ingreso social para el cuidado: propuestas de cambio de parámetros")
+CHANGES_DESCRIPTION = _(
+    "Cada propuesta de cambio de parámetros o de nueva categoría, con sus valores, la fecha desde "
+    "la que regiría, su estado (propuesta, aprobada o rechazada) y la moción del directorio que "
+    "la decidió."
+)
 
 
 class SocialincomeConfig(AppConfig):
@@ -81,6 +87,27 @@ class SocialincomeConfig(AppConfig):
                 columns=("programme", "key", "value", "active_from", "change", "motion"),
                 rows=selectors.parameter_rows,
                 updated_at=selectors.updated_at,
+                app="socialincome",
+            )
+        )
+        register(
+            Dataset(
+                slug="socialincome-parameter-changes",
+                name=cast(str, CHANGES_NAME),
+                description=cast(str, CHANGES_DESCRIPTION),
+                columns=(
+                    "programme",
+                    "change",
+                    "summary",
+                    "values",
+                    "effective_date",
+                    "status",
+                    "motion",
+                    "proposed_at",
+                    "decided_at",
+                ),
+                rows=selectors.parameter_change_rows,
+                updated_at=selectors.parameters_updated_at,
                 app="socialincome",
             )
         )

@@ -1,6 +1,7 @@
 """The programme's rules in plain Python: deterministic ledger ids, months, ages, eligibility,
 income bands, amounts and the validation of a parameter set. Nothing here touches the database
-or the clock, so the rules are testable on their own."""
+or the clock, so the rules are testable on their own (only the messages go through Django's
+gettext, to be shown in the user's language)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Messages are translated when raised (in the language of the request or command that raised
+# them); gettext needs Django's settings only then, so the rules stay usable on their own.
+from django.utils.translation import gettext as _
 
 U128_MAX = (1 << 128) - 1
 
@@ -115,14 +120,14 @@ def parse_hours(text: object) -> int:
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise ValueError("no es un número de horas") from None
+        raise ValueError(_("no es un número de horas")) from None
     if not value.is_finite() or value <= 0:
-        raise ValueError("debe ser mayor que cero")
+        raise ValueError(_("debe ser mayor que cero"))
     if value > 24:
-        raise ValueError("no puede pasar de 24 horas en un día")
+        raise ValueError(_("no puede pasar de 24 horas en un día"))
     hundredths = value * 100
     if hundredths != hundredths.to_integral_value():
-        raise ValueError("admite como mucho dos decimales")
+        raise ValueError(_("admite como mucho dos decimales"))
     return int(hundredths)
 
 
@@ -159,38 +164,91 @@ def check_parameters(
         | {f"eligibility:{c}" for c in categories}
         | {f"rate:{a}" for a in accreditations}
     )
+    # A category added after set-up carries its name as a parameter (`category:<code>`), so
+    # that its addition is approved and published like every other change; set-up categories
+    # have none.
+    named = {f"category:{c}" for c in categories}
     for key in values:
-        if key not in known:
-            raise ParameterError(key, "no es un parámetro de este programa")
+        if key not in known and key not in named:
+            raise ParameterError(key, _("no es un parámetro de este programa"))
     for key in sorted(known):
         if key not in values:
-            raise ParameterError(key, "falta este parámetro")
+            raise ParameterError(key, _("falta este parámetro"))
+    for key in sorted(named & set(values)):
+        name = values[key]
+        if type(name) is not str or not name.strip() or len(name) > 120:
+            raise ParameterError(key, _("el nombre tiene de 1 a 120 caracteres"))
     previous: int | None = None
     for b in sorted(bands):
         key = f"band:{b}:min_income"
         minimum = values[key]
         if type(minimum) is not int or minimum < 0:
-            raise ParameterError(key, "debe ser un entero no negativo")
+            raise ParameterError(key, _("debe ser un entero no negativo"))
         if previous is None and minimum != 0:
-            raise ParameterError(key, "la primera banda empieza en 0")
+            raise ParameterError(key, _("la primera banda empieza en 0"))
         if previous is not None and minimum <= previous:
-            raise ParameterError(key, "cada banda empieza por encima de la anterior")
+            raise ParameterError(key, _("cada banda empieza por encima de la anterior"))
         previous = minimum
     for c in categories:
         rule = values[f"eligibility:{c}"]
         if rule not in ELIGIBILITY_RULES:
-            raise ParameterError(f"eligibility:{c}", f"regla desconocida {rule!r}")
+            raise ParameterError(
+                f"eligibility:{c}", _("regla desconocida %(rule)r") % {"rule": rule}
+            )
         above: int | None = None
         for b in sorted(bands):
             key = f"allotment:{b}:{c}"
             amount = values[key]
             if type(amount) is not int or amount <= 0:
-                raise ParameterError(key, "debe ser un entero mayor que cero")
+                raise ParameterError(key, _("debe ser un entero mayor que cero"))
             if above is not None and amount > above:
-                raise ParameterError(key, "una banda más alta no recibe más que la anterior")
+                raise ParameterError(key, _("una banda más alta no recibe más que la anterior"))
             above = amount
     for a in accreditations:
         key = f"rate:{a}"
         rate = values[key]
         if type(rate) is not int or rate <= 0:
-            raise ParameterError(key, "debe ser un entero mayor que cero")
+            raise ParameterError(key, _("debe ser un entero mayor que cero"))
+
+
+CATEGORY_CODE_MAX = 40
+
+
+def check_category_code(code: str) -> str:
+    """A new category's code: lower-case ASCII letters, digits and hyphens (it goes into
+    parameter keys and URLs). Returns it stripped; ValueError says what is wrong."""
+    code = code.strip()
+    if not code:
+        raise ValueError(_("falta el código"))
+    if len(code) > CATEGORY_CODE_MAX:
+        raise ValueError(_("admite como mucho %(n)s caracteres") % {"n": CATEGORY_CODE_MAX})
+    if not code.isascii() or not code.replace("-", "").isalnum() or code != code.lower():
+        raise ValueError(_("solo minúsculas, dígitos y guiones"))
+    return code
+
+
+def parameter_kind(key: str) -> str:
+    """What a parameter key is: band, allotment, eligibility, rate or category ("" if none)."""
+    head, _sep, _rest = key.partition(":")
+    return head if head in {"band", "allotment", "eligibility", "rate", "category"} else ""
+
+
+def parse_parameter_value(key: str, text: str) -> object:
+    """A parameter's value as typed in a form: a whole number for band minima (minor units of
+    income), allotments (ledger units) and rates; a rule name for eligibility; a name for a
+    category. ValueError says what is wrong."""
+    raw = text.strip()
+    kind = parameter_kind(key)
+    if kind == "eligibility":
+        if raw not in ELIGIBILITY_RULES:
+            raise ValueError(_("regla desconocida %(rule)r") % {"rule": raw})
+        return raw
+    if kind == "category":
+        if not raw:
+            raise ValueError(_("falta el nombre"))
+        return raw
+    if not kind:
+        raise ValueError(_("no es un parámetro de este programa"))
+    if not raw.isdigit() or not raw.isascii():
+        raise ValueError(_("debe ser un número entero"))
+    return int(raw)

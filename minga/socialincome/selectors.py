@@ -18,8 +18,10 @@ from django.db.models.functions import TruncMonth
 from minga.accounts.selectors import access_organization_as_delegate, access_territory_as_official
 from minga.core.opendata import suppress_small
 from minga.ledger import selectors as ledger
+from minga.ledger.domain import PendingStatus, TransferFlags
 
 from .domain import (
+    TRANSFER_SERVICE,
     MemberFacts,
     add_months,
     band_of,
@@ -82,6 +84,55 @@ def motion_by_id(*, motion_id: int) -> Any:
     return councils_motion(motion_id=motion_id)
 
 
+def board_motions_closed(*, programme: Programme) -> list[Any]:
+    """The closed motions (voted, with an outcome) of the programme's board, newest first: the
+    only ones a parameter change can be decided by. Read through the app registry, as for
+    actors: another app's models module is never imported."""
+    if programme.board_id is None:
+        return []
+    motion_model = apps.get_model("councils", "Motion")
+    return list(
+        motion_model.objects.filter(meeting__council_id=programme.board_id, closed_at__isnull=False)
+        .select_related("meeting")
+        .order_by("-closed_at", "-id")[:200]
+    )
+
+
+def board_meetings_upcoming(*, programme: Programme, now: datetime) -> list[Any]:
+    """Meetings of the programme's board from today on, soonest first: where a proposal can be
+    put to the board as a motion."""
+    if programme.board_id is None:
+        return []
+    from minga.councils.selectors import council_by_id, meetings_of
+
+    council = council_by_id(council_id=programme.board_id)
+    if council is None:
+        return []
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(meetings_of(council=council).filter(starts_at__gte=today).order_by("starts_at"))
+
+
+def board_meeting_by_id(*, programme: Programme, meeting_id: int) -> Any:
+    if programme.board_id is None:
+        return None
+    from minga.councils.selectors import meeting_by_id
+
+    meeting = meeting_by_id(meeting_id=meeting_id)
+    if meeting is None or meeting.council_id != programme.board_id:
+        return None
+    return meeting
+
+
+def access_board_as_official(user: Any, programme: Programme) -> bool:
+    """Putting a motion on the board's agenda is for the officials who run the board."""
+    if programme.board_id is None:
+        return False
+    from minga.councils.selectors import access_council_as_official, council_by_id
+
+    council = council_by_id(council_id=programme.board_id)
+    return council is not None and access_council_as_official(user, council)
+
+
 # --- programmes and parameters ------------------------------------------------------------
 
 
@@ -118,7 +169,57 @@ def parameter_history(*, programme: Programme) -> QuerySet[ParameterValue]:
 
 
 def parameter_changes(*, programme: Programme) -> QuerySet[ParameterChange]:
-    return ParameterChange.objects.filter(programme=programme).order_by("-proposed_at", "-id")
+    return (
+        ParameterChange.objects.filter(programme=programme)
+        .select_related("motion")
+        .order_by("-proposed_at", "-id")
+    )
+
+
+def parameter_change_by_id(*, programme: Programme, change_id: int) -> ParameterChange | None:
+    return ParameterChange.objects.filter(programme=programme, pk=change_id).first()
+
+
+def categories_in_force(*, programme: Programme, on: date) -> list[Category]:
+    """The categories whose parameters are in force on `on`: a category added after set-up
+    exists from the board's approval, but issues credits only from its effective date."""
+    values = parameters_at(programme=programme, on=on)
+    return [c for c in categories_of(programme=programme) if f"eligibility:{c.code}" in values]
+
+
+@dataclass(frozen=True)
+class ParameterLine:
+    key: str
+    label: str
+    value: Any
+
+
+def parameter_lines(*, programme: Programme, on: date) -> list[ParameterLine]:
+    """Every parameter in force on `on` with a label a person can read, in a stable order
+    (bands, then per category its eligibility and allotments, then provider rates): the
+    fields of the proposal form."""
+    values = parameters_at(programme=programme, on=on)
+    bands = bands_of(programme=programme)
+    lines = [
+        ParameterLine(k, b.name, values[k])
+        for b in bands
+        if (k := f"band:{b.number}:min_income") in values
+    ]
+    for c in categories_of(programme=programme):
+        if f"eligibility:{c.code}" not in values:
+            continue
+        lines.append(
+            ParameterLine(f"eligibility:{c.code}", c.name, values[f"eligibility:{c.code}"])
+        )
+        lines += [
+            ParameterLine(k, f"{c.name} · {b.name}", values[k])
+            for b in bands
+            if (k := f"allotment:{b.number}:{c.code}") in values
+        ]
+    for a in accreditations_of(programme=programme).order_by("id"):
+        if (k := f"rate:{a.pk}") in values:
+            lines.append(ParameterLine(k, f"{a.organization.name} · {a.category.name}", values[k]))
+    return lines
 
 
 def accreditation_ids(*, programme: Programme) -> list[int]:
@@ -226,7 +327,11 @@ def entitlements(*, programme: Programme, period: date) -> list[Entitlement]:
     values = parameters_at(programme=programme, on=period)
     bands = bands_of(programme=programme)
     minima = {b.number: int(values[f"band:{b.number}:min_income"]) for b in bands}
-    categories = categories_of(programme=programme)
+    # A category added after set-up issues credits from the first month on or after the date
+    # its parameters take effect.
+    categories = [
+        c for c in categories_of(programme=programme) if f"eligibility:{c.code}" in values
+    ]
     out: list[Entitlement] = []
     for household_id, members in sorted(member_facts(programme=programme).items()):
         band = band_of(income_per_person_cents(members), minima)
@@ -335,6 +440,88 @@ def services_recorded_by(*, accreditations: list[Accreditation]) -> QuerySet[Ser
     return Service.objects.filter(accreditation__in=accreditations).select_related(
         "wallet__household", "wallet__category", "accreditation__organization"
     )
+
+
+@dataclass(frozen=True)
+class OrphanReservation:
+    """A pending service transfer in the ledger that no Service row points to: a crash between
+    the ledger batch and the record left the household's credits reserved."""
+
+    transfer_id: int
+    wallet: Wallet
+    provider_account_id: int
+    amount: int
+    timestamp_ns: int
+
+
+def orphan_service_reservations(
+    *, programme: Programme, before: datetime, progress: Any = None
+) -> list[OrphanReservation]:
+    """Pending service transfers (code 2) from the programme's wallets to its providers,
+    recorded by the ledger before `before`, still pending, and without a Service row. Only the
+    wallets whose reserved amount in the ledger differs from the pending services recorded here
+    are searched, so a programme without orphans costs one balance read per wallet."""
+    wallets = {
+        int(w.account_id): w
+        for w in Wallet.objects.filter(category__programme=programme).select_related("category")
+    }
+    recorded = dict(
+        Service.objects.filter(wallet__category__programme=programme, status=ServiceStatus.PENDING)
+        .values_list("wallet_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+    )
+    providers = {
+        int(a)
+        for a in Accreditation.objects.filter(programme=programme).values_list(
+            "account_id", flat=True
+        )
+    }
+    suspicious: list[Wallet] = []
+    ids = sorted(wallets)
+    for start in range(0, len(ids), 5000):
+        states = ledger.accounts_get(account_ids=ids[start : start + 5000])
+        for account_id, state in states.items():
+            wallet = wallets[account_id]
+            if state.debits_pending != recorded.get(wallet.pk, 0):
+                suspicious.append(wallet)
+        if progress:
+            progress(min(start + 5000, len(ids)), len(ids))
+    if progress and not ids:
+        progress(0, 0)
+    before_ns = ledger.datetime_to_ns(before)
+    orphans: list[OrphanReservation] = []
+    for wallet in sorted(suspicious, key=lambda w: w.pk):
+        account_id = int(wallet.account_id)
+        candidates: dict[int, Any] = {}
+        after = 0
+        while True:
+            page = ledger.account_transfers(account_id=account_id, after=after, limit=1000)
+            for t in page.transfers:
+                if (
+                    t.debit_account_id == account_id
+                    and t.flags & int(TransferFlags.PENDING)
+                    and t.code == TRANSFER_SERVICE
+                    and t.credit_account_id in providers
+                    and t.timestamp < before_ns
+                ):
+                    candidates[t.id] = t
+            if page.next_after is None:
+                break
+            after = page.next_after
+        known = {
+            int(x)
+            for x in Service.objects.filter(wallet=wallet).values_list("transfer_id", flat=True)
+        }
+        for transfer_id, t in sorted(candidates.items(), key=lambda kv: kv[1].timestamp):
+            if transfer_id in known:
+                continue
+            if ledger.pending_status_get(transfer_id=transfer_id) != PendingStatus.PENDING:
+                continue
+            orphans.append(
+                OrphanReservation(transfer_id, wallet, t.credit_account_id, t.amount, t.timestamp)
+            )
+    return orphans
 
 
 # --- wallets -----------------------------------------------------------------------------------
@@ -612,6 +799,36 @@ def parameter_rows() -> Iterator[dict[str, Any]]:
             "change": v.change_id,
             "motion": v.change.motion_id if v.change else None,
         }
+
+
+def parameter_change_rows() -> Iterator[dict[str, Any]]:
+    """Every proposed change, approved, rejected or awaiting the board: what it changes, from
+    when, and the board's motion that decided it."""
+    for c in ParameterChange.objects.select_related("programme").order_by(
+        "programme__slug", "proposed_at", "id"
+    ):
+        yield {
+            "programme": c.programme.slug,
+            "change": c.pk,
+            "summary": c.summary,
+            "values": c.values,  # a JSON object (CSV: its JSON text)
+            "effective_date": c.effective_date.isoformat(),
+            "status": c.status,
+            "motion": c.motion_id,
+            "proposed_at": c.proposed_at.isoformat(),
+            "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+        }
+
+
+def parameters_updated_at() -> datetime | None:
+    latest = ParameterChange.objects.order_by("-proposed_at").values_list("proposed_at", flat=True)
+    decided = (
+        ParameterChange.objects.filter(decided_at__isnull=False)
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+    )
+    candidates = [d for d in (latest.first(), decided.first()) if d is not None]
+    return max(candidates) if candidates else None
 
 
 def updated_at() -> datetime | None:

@@ -16,7 +16,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -43,6 +43,7 @@ from .domain import (
     TRANSFER_SETTLE,
     ParameterError,
     add_months,
+    check_category_code,
     check_parameters,
     derived_id,
     parse_hours,
@@ -122,6 +123,14 @@ class MotionOpen(SocialIncomeError):
 
 
 class EffectiveDateInPast(SocialIncomeError):
+    pass
+
+
+class MotionUsed(SocialIncomeError):
+    pass
+
+
+class CategoryExists(SocialIncomeError):
     pass
 
 
@@ -402,20 +411,29 @@ def parameter_change_propose(
     effective_date: date,
     now: datetime,
 ) -> ParameterChange:
-    """Proposes new values for bands, allotments, eligibility rules or provider rates. They take
-    effect only once the board approves them (parameter_change_decide)."""
+    """Proposes new values for bands, allotments, eligibility rules or provider rates, or a new
+    category (`category:<code>` with its name, plus its eligibility rule and its allotment in
+    every band). They take effect only once the board approves them (parameter_change_decide).
+    The proposal is checked against the whole parameter set in force on the effective date."""
     summary = _text(summary, field="summary", max_length=300)
     if not values:
         raise InvalidInput(_("Una propuesta cambia al menos un parámetro."), "values")
     if effective_date < now.date():
         raise EffectiveDateInPast(_("La fecha de vigencia no puede ser pasada."), "effective_date")
+    existing = {c.code for c in selectors.categories_of(programme=programme)}
+    added = _categories_added(programme=programme, values=values, existing=existing)
     merged = selectors.parameters_at(programme=programme, on=effective_date)
     merged.update(values)
+    in_force = [
+        c.code
+        for c in selectors.categories_of(programme=programme)
+        if f"eligibility:{c.code}" in merged
+    ]
     try:
         check_parameters(
             merged,
             bands=[b.number for b in selectors.bands_of(programme=programme)],
-            categories=[c.code for c in selectors.categories_of(programme=programme)],
+            categories=[*in_force, *added],
             accreditations=selectors.accreditation_ids(programme=programme),
         )
     except ParameterError as error:
@@ -440,11 +458,72 @@ def parameter_change_propose(
     return change
 
 
+def _categories_added(
+    *, programme: Programme, values: Mapping[str, Any], existing: set[str]
+) -> list[str]:
+    """The codes of the new categories a proposal adds (its `category:<code>` keys)."""
+    added: list[str] = []
+    for key in sorted(values):
+        if not key.startswith("category:"):
+            continue
+        code = key.removeprefix("category:")
+        try:
+            check_category_code(code)
+        except ValueError as error:
+            raise ParameterInvalid(str(error), key) from None
+        if code in existing:
+            raise CategoryExists(_("El programa ya tiene esta categoría."), key)
+        if selectors.parameter_changes(programme=programme).filter(
+            status=ParameterChange.Status.PROPOSED, values__has_key=key
+        ):
+            raise CategoryExists(_("Ya hay una propuesta pendiente que añade esta categoría."), key)
+        added.append(code)
+    return added
+
+
+def category_propose(
+    *,
+    actor: Any,
+    programme: Programme,
+    code: str,
+    name: str,
+    eligibility: str,
+    allotments: Mapping[int, int],
+    summary: str,
+    effective_date: date,
+    now: datetime,
+) -> ParameterChange:
+    """Proposes a new service category: its name, eligibility rule and monthly allotment per
+    band. Once the board approves it, the category gets its own ledger and issues credits from
+    the first month that starts on or after its effective date."""
+    try:
+        code = check_category_code(code)
+    except ValueError as error:
+        raise InvalidInput(str(error), "code") from None
+    name = _text(name, field="name", max_length=120)
+    if eligibility not in ELIGIBILITY_RULES:
+        raise InvalidInput(_("Regla de elegibilidad desconocida."), "eligibility")
+    values: dict[str, Any] = {f"category:{code}": name, f"eligibility:{code}": eligibility}
+    for band in selectors.bands_of(programme=programme):
+        if band.number not in allotments:
+            raise ParameterInvalid(_("falta este parámetro"), f"allotment:{band.number}:{code}")
+        values[f"allotment:{band.number}:{code}"] = allotments[band.number]
+    return parameter_change_propose(
+        actor=actor,
+        programme=programme,
+        summary=summary,
+        values=values,
+        effective_date=effective_date,
+        now=now,
+    )
+
+
 def parameter_change_decide(
     *, actor: Any, change: ParameterChange, motion: Any, now: datetime
 ) -> ParameterChange:
     """Applies the board's recorded vote: a passed motion of the programme's board puts the
-    values in force from the change's effective date; a rejected one closes the proposal."""
+    values in force from the change's effective date (a new category is created then, with its
+    own ledger); a rejected one closes the proposal."""
     with transaction.atomic():
         change = ParameterChange.objects.select_for_update().get(pk=change.pk)
         programme = change.programme
@@ -461,13 +540,19 @@ def parameter_change_decide(
             raise EffectiveDateInPast(
                 _("La fecha de vigencia ya pasó: proponga una nueva fecha."), "effective_date"
             )
+        if ParameterChange.objects.filter(motion_id=motion.pk).exclude(pk=change.pk).exists():
+            raise MotionUsed(_("Esa moción ya decidió otra propuesta."), "motion")
         change.status = (
             ParameterChange.Status.APPROVED if passed else ParameterChange.Status.REJECTED
         )
         change.motion = motion
         change.decided_at = now
         change.save(update_fields=["status", "motion", "decided_at"])
+        created: list[str] = []
         if passed:
+            for key, name in sorted(change.values.items()):
+                if key.startswith("category:"):
+                    created.append(_category_create(programme, key.removeprefix("category:"), name))
             for key, value in sorted(change.values.items()):
                 ParameterValue.objects.update_or_create(
                     programme=programme,
@@ -480,10 +565,68 @@ def parameter_change_decide(
             action="socialincome.parameter_change_decide",
             object_type="socialincome.ParameterChange",
             object_id=change.pk,
-            after={"status": change.status, "motion": motion.pk},
+            after={"status": change.status, "motion": motion.pk, "categories_added": created},
             now=now,
         )
+    if created:
+        # The new category's ledger and fund account; idempotent, and run again by every
+        # issuance, so a crash right here is repaired by the next `issue`.
+        programme_ledgers_ensure(programme=programme, now=now)
     return change
+
+
+def _category_create(programme: Programme, code: str, name: str) -> str:
+    if Category.objects.filter(programme=programme, code=code).exists():
+        raise CategoryExists(_("El programa ya tiene esta categoría."), f"category:{code}")
+    category = Category.objects.create(
+        programme=programme, code=code, name=name, ledger=0, fund_account_id=""
+    )
+    # Each category is its own ledger asset, so credits cannot cross categories.
+    category.ledger = LEDGER_BASE + category.pk
+    category.fund_account_id = id_text(derived_id("fund", category.pk))
+    category.settlement_account_id = id_text(derived_id("settlement", category.pk))
+    category.save(update_fields=["ledger", "fund_account_id", "settlement_account_id"])
+    return code
+
+
+def parameter_change_put_to_board(
+    *, actor: Any, change: ParameterChange, meeting: Any, now: datetime
+) -> Any:
+    """Puts a proposed change to the programme's board as a motion of one of its meetings
+    (councils.services.motion_create); the board votes it there, and the vote decides the
+    change (parameter_change_decide)."""
+    from minga.councils import services as councils
+
+    programme = change.programme
+    if change.status != ParameterChange.Status.PROPOSED:
+        raise ChangeNotProposed(_("Esta propuesta ya fue decidida."), "change")
+    if meeting is None or programme.board_id is None or meeting.council_id != programme.board_id:
+        raise MotionNotOfBoard(_("La sesión no es del directorio del programa."), "meeting")
+    title = _("Cambio de parámetros: %(summary)s") % {"summary": change.summary}
+    lines = [f"{key} = {value}" for key, value in sorted(change.values.items())]
+    text = "\n".join(
+        [
+            _("Propuesta n.º %(n)s, vigente desde %(d)s:")
+            % {"n": change.pk, "d": change.effective_date.isoformat()},
+            *lines,
+        ]
+    )
+    try:
+        with transaction.atomic():
+            motion = councils.motion_create(
+                actor=actor, meeting=meeting, title=title[:300], text=text, now=now
+            )
+            audit_record(
+                actor=actor,
+                action="socialincome.parameter_change_put_to_board",
+                object_type="socialincome.ParameterChange",
+                object_id=change.pk,
+                after={"meeting": meeting.pk, "motion": motion.pk},
+                now=now,
+            )
+    except councils.CouncilError as error:
+        raise InvalidInput(error.message, error.field or "meeting") from None
+    return motion
 
 
 # --- registry import -----------------------------------------------------------------------
@@ -1424,6 +1567,61 @@ def service_rate(*, actor: Any, service: Service, rating: object, now: datetime)
             now=now,
         )
     return locked
+
+
+# --- recovery ----------------------------------------------------------------------------------
+
+# A service's pending transfer is followed by its record within the same request; one older
+# than this without a record was left by a crash (not by a request still under way).
+RECONCILE_GRACE = timedelta(minutes=15)
+
+
+@dataclass
+class ReconcileReport:
+    voided: list[selectors.OrphanReservation] = field(default_factory=list)
+
+    @property
+    def amount(self) -> int:
+        return sum(o.amount for o in self.voided)
+
+
+def service_reservations_reconcile(
+    *, actor: Any, programme: Programme, now: datetime, progress: Progress | None = None
+) -> ReconcileReport:
+    """Voids the reservations a crash left between a service's pending ledger transfer and its
+    Service record (pending service transfers from the programme's wallets to its providers,
+    older than RECONCILE_GRACE, that no Service row points to): the credits return to the
+    household, as if the service had been disputed. Idempotent: a voided reservation is no
+    longer pending, and the void's id is derived from the pending one, so a rerun after a crash
+    answers `exists`."""
+    orphans = selectors.orphan_service_reservations(
+        programme=programme, before=now - RECONCILE_GRACE, progress=progress
+    )
+    report = ReconcileReport()
+    for start in range(0, len(orphans), BATCH):
+        chunk = orphans[start : start + BATCH]
+        events = [
+            TransferEvent(
+                id=derived_id("void", o.transfer_id), pending_id=o.transfer_id, flags=VOID
+            )
+            for o in chunk
+        ]
+        _ledger_ok(ledger.transfers_create(events=events, actor="socialincome", now=now), "void")
+        report.voided.extend(chunk)
+    if report.voided:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action="socialincome.service_reservations_reconcile",
+                object_type="socialincome.Programme",
+                object_id=programme.pk,
+                after={
+                    "voided": [id_text(o.transfer_id) for o in report.voided],
+                    "amount": report.amount,
+                },
+                now=now,
+            )
+    return report
 
 
 # --- settlement --------------------------------------------------------------------------------

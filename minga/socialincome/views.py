@@ -21,16 +21,20 @@ from . import selectors, services
 from .domain import parse_period, period_label, to_hours
 from .forms import (
     BankAnswerForm,
+    CategoryProposalForm,
+    ChangeDecisionForm,
     CodeForm,
     ExpireForm,
     IssueForm,
+    ParameterChangeForm,
+    PutToBoardForm,
     RatingForm,
     RegistryForm,
     ServiceForm,
     SettleForm,
     mark_errors,
 )
-from .models import Programme, Service
+from .models import ParameterChange, Programme, Service
 from .payments import FORMATS
 
 
@@ -93,7 +97,38 @@ def _official_programme(request: HttpRequest, slug: str) -> Programme:
     return programme
 
 
+def _change_rows(
+    request: HttpRequest, programme: Programme, bound: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The proposals, newest first; each one still awaiting the board with its forms: record
+    the board's decision (a closed motion of the board) and, for the board's officials, put it
+    to a meeting of the board. A refused form is shown in place of the blank one."""
+    motions = selectors.board_motions_closed(programme=programme)
+    can_put = selectors.access_board_as_official(request.user, programme)
+    meetings = (
+        selectors.board_meetings_upcoming(programme=programme, now=timezone.now())
+        if can_put
+        else []
+    )
+    rows = []
+    for change in selectors.parameter_changes(programme=programme)[:50]:
+        row: dict[str, Any] = {"change": change, "values": sorted(change.values.items())}
+        if change.status == ParameterChange.Status.PROPOSED:
+            prefix = f"c{change.pk}"
+            row["decide"] = bound.get(f"decide-{change.pk}") or ChangeDecisionForm(
+                prefix=prefix, motions=motions
+            )
+            if can_put:
+                row["board"] = bound.get(f"board-{change.pk}") or PutToBoardForm(
+                    prefix=prefix, meetings=meetings
+                )
+        rows.append(row)
+    return rows
+
+
 def _programme_page(request: HttpRequest, programme: Programme, **forms: Any) -> HttpResponse:
+    today = timezone.now().date()
+    change_forms = forms.pop("change_forms", {})
     context = {
         "programme": programme,
         "issue_form": forms.get("issue_form") or IssueForm(),
@@ -108,8 +143,18 @@ def _programme_page(request: HttpRequest, programme: Programme, **forms: Any) ->
         "periods": [period_label(p) for p in selectors.issued_periods(programme=programme)],
         "imports": selectors.imports_of(programme=programme)[:5],
         "accreditations": selectors.accreditations_of(programme=programme),
+        "parameter_form": forms.get("parameter_form")
+        or ParameterChangeForm(lines=selectors.parameter_lines(programme=programme, on=today)),
+        "category_form": forms.get("category_form")
+        or CategoryProposalForm(bands=selectors.bands_of(programme=programme)),
+        "change_rows": _change_rows(request, programme, change_forms),
+        "has_board": programme.board_id is not None,
     }
-    bound = [f for f in forms.values() if f is not None and f.is_bound and f.errors]
+    bound = [
+        f
+        for f in [*forms.values(), *change_forms.values()]
+        if f is not None and f.is_bound and f.errors
+    ]
     return render(request, "socialincome/programme.html", context, status=400 if bound else 200)
 
 
@@ -206,6 +251,8 @@ def programme_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("socialincome:manage", slug=slug)
         mark_errors(settle_form)
         return _programme_page(request, programme, settle_form=settle_form)
+    if action in _GOVERNANCE:
+        return _GOVERNANCE[action](request, programme)
     if action == "bank_answer":
         answer_form = BankAnswerForm(request.POST, request.FILES)
         if answer_form.is_valid():
@@ -226,6 +273,146 @@ def programme_manage(request: HttpRequest, slug: str) -> HttpResponse:
         mark_errors(answer_form)
         return _programme_page(request, programme, answer_form=answer_form)
     raise Http404(_("Acción desconocida."))
+
+
+def _propose(request: HttpRequest, programme: Programme) -> HttpResponse:
+    form = ParameterChangeForm(
+        request.POST,
+        lines=selectors.parameter_lines(programme=programme, on=timezone.now().date()),
+    )
+    if form.is_valid():
+        values = form.changed_values()
+        if not form.errors and not values:
+            form.add_error(None, _("Cambie al menos un valor."))
+        if not form.errors:
+            try:
+                change = services.parameter_change_propose(
+                    actor=request.user,
+                    programme=programme,
+                    summary=form.cleaned_data["summary"],
+                    values=values,
+                    effective_date=form.cleaned_data["effective_date"],
+                    now=timezone.now(),
+                )
+            except services.SocialIncomeError as error:
+                _refuse(form, error, {error.field: form.field_of(error.field)})
+            else:
+                messages.success(
+                    request,
+                    _("Propuesta n.º %(n)s registrada: rige solo si el directorio la aprueba.")
+                    % {"n": change.pk},
+                )
+                return redirect("socialincome:manage", slug=programme.slug)
+    mark_errors(form)
+    return _programme_page(request, programme, parameter_form=form)
+
+
+def _propose_category(request: HttpRequest, programme: Programme) -> HttpResponse:
+    form = CategoryProposalForm(request.POST, bands=selectors.bands_of(programme=programme))
+    if form.is_valid():
+        try:
+            change = services.category_propose(
+                actor=request.user,
+                programme=programme,
+                code=form.cleaned_data["code"],
+                name=form.cleaned_data["name"],
+                eligibility=form.cleaned_data["eligibility"],
+                allotments=form.allotments(),
+                summary=form.cleaned_data["summary"],
+                effective_date=form.cleaned_data["effective_date"],
+                now=timezone.now(),
+            )
+        except services.SocialIncomeError as error:
+            _refuse(form, error, {error.field: form.field_of(error.field)})
+        else:
+            messages.success(
+                request,
+                _("Propuesta n.º %(n)s registrada: rige solo si el directorio la aprueba.")
+                % {"n": change.pk},
+            )
+            return redirect("socialincome:manage", slug=programme.slug)
+    mark_errors(form)
+    return _programme_page(request, programme, category_form=form)
+
+
+def _posted_change(request: HttpRequest, programme: Programme) -> ParameterChange:
+    raw = request.POST.get("change", "")
+    change = (
+        selectors.parameter_change_by_id(programme=programme, change_id=int(raw))
+        if raw.isdigit()
+        else None
+    )
+    if change is None:
+        raise Http404(_("No existe esa propuesta."))
+    return change
+
+
+def _decide(request: HttpRequest, programme: Programme) -> HttpResponse:
+    change = _posted_change(request, programme)
+    form = ChangeDecisionForm(
+        request.POST,
+        prefix=f"c{change.pk}",
+        motions=selectors.board_motions_closed(programme=programme),
+    )
+    if form.is_valid():
+        try:
+            decided = services.parameter_change_decide(
+                actor=request.user,
+                change=change,
+                motion=selectors.motion_by_id(motion_id=form.cleaned_data["motion"]),
+                now=timezone.now(),
+            )
+        except services.SocialIncomeError as error:
+            _refuse(form, error, {"change": "motion", "effective_date": "motion"})
+        else:
+            messages.success(
+                request,
+                _("Propuesta n.º %(n)s: %(status)s.")
+                % {"n": decided.pk, "status": decided.get_status_display().lower()},
+            )
+            return redirect("socialincome:manage", slug=programme.slug)
+    mark_errors(form)
+    return _programme_page(request, programme, change_forms={f"decide-{change.pk}": form})
+
+
+def _put_to_board(request: HttpRequest, programme: Programme) -> HttpResponse:
+    if not selectors.access_board_as_official(request.user, programme):
+        raise PermissionDenied(_("Solo los funcionarios que gestionan el directorio."))
+    change = _posted_change(request, programme)
+    form = PutToBoardForm(
+        request.POST,
+        prefix=f"c{change.pk}",
+        meetings=selectors.board_meetings_upcoming(programme=programme, now=timezone.now()),
+    )
+    if form.is_valid():
+        try:
+            motion = services.parameter_change_put_to_board(
+                actor=request.user,
+                change=change,
+                meeting=selectors.board_meeting_by_id(
+                    programme=programme, meeting_id=form.cleaned_data["meeting"]
+                ),
+                now=timezone.now(),
+            )
+        except services.SocialIncomeError as error:
+            _refuse(form, error, {"change": "meeting"})
+        else:
+            messages.success(
+                request,
+                _("Propuesta n.º %(n)s en el orden del día de «%(m)s».")
+                % {"n": change.pk, "m": motion.meeting.title},
+            )
+            return redirect("socialincome:manage", slug=programme.slug)
+    mark_errors(form)
+    return _programme_page(request, programme, change_forms={f"board-{change.pk}": form})
+
+
+_GOVERNANCE = {
+    "propose": _propose,
+    "propose_category": _propose_category,
+    "decide": _decide,
+    "put_to_board": _put_to_board,
+}
 
 
 @login_required

@@ -1,7 +1,8 @@
-"""`minga socialincome programmes | issue | expire | autoconfirm | import`.
+"""`minga socialincome programmes | issue | expire | autoconfirm | settle | settle-result |
+import | reconcile`.
 
-issue and expire are long jobs: they show a progress bar on stderr, and are idempotent and
-resumable (run them again after a crash: what is done is not done twice)."""
+issue, expire and reconcile are long jobs: they show a progress bar on stderr, and are
+idempotent and resumable (run them again after a crash: what is done is not done twice)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ class Command(BaseCommand):
         )
         result = sub.add_parser("settle-result", help="import the bank's answer (id,status CSV)")
         result.add_argument("file")
+        reconcile = sub.add_parser(
+            "reconcile",
+            help="void service reservations left without a record by a crash (idempotent)",
+        )
+        reconcile.add_argument("--programme", required=True)
         registry = sub.add_parser("import", help="import the registry CSV (all or nothing)")
         registry.add_argument("--programme", required=True)
         registry.add_argument("file")
@@ -94,6 +100,19 @@ class Command(BaseCommand):
             f"paid {counts['paid']}, rejected {counts['rejected']}, unchanged {counts['unchanged']}"
         )
 
+    def _reconcile(self, programme: Any, now: Any) -> None:
+        report = services.service_reservations_reconcile(
+            actor="cli", programme=programme, now=now, progress=self._bar
+        )
+        for orphan in report.voided:
+            self.stdout.write(
+                f"voided {orphan.transfer_id}: wallet {orphan.wallet.account_id} "
+                f"({orphan.wallet.category.code}), amount {orphan.amount}"
+            )
+        self.stdout.write(
+            f"voided {len(report.voided)} orphan reservations, amount {report.amount}"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "programmes":
@@ -141,6 +160,8 @@ class Command(BaseCommand):
                     )
             elif action == "settle":
                 self._settle(programme, options, now)
+            elif action == "reconcile":
+                self._reconcile(programme, now)
             elif action == "autoconfirm":
                 count = services.services_autoconfirm(programme=programme, now=now)
                 self.stdout.write(f"confirmed {count} services automatically")
