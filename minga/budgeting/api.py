@@ -1,19 +1,29 @@
 """The participatory-budgeting API (/api/v1/budgeting/): public reads of processes, projects,
-results with their explanations, and the published ballots as pabulib files."""
+categories (with the councils' priority needs they answer), results with their explanations (in
+the request's language), and the published ballots as pabulib files; one write, for officials:
+taking categories from the councils' priority needs."""
 
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
+from ninja.security import django_auth
 
+from minga.accounts.auth import TokenAuth
 from minga.api import FieldError
+from minga.core.roles import Role
 
+from . import services
+from .formatting import explanation_out
 from .models import Process
 from .selectors import (
+    access_process_as_official,
     budget_of,
     budgets_of,
+    categories_of,
     process_by_slug,
     process_phase,
     processes_all,
@@ -25,6 +35,32 @@ from .selectors import (
 from .tally import tally_command
 
 router = Router(tags=["budgeting"])
+# Writes need a signed-in session or an API token, and the rights of the pages (an official of
+# the process's territory).
+writer = [TokenAuth([Role.OFFICIAL, Role.ADMINISTRATOR]), django_auth]
+
+
+class ErrorOut(Schema):
+    message: str
+    field: str
+
+
+class PriorityNeedOut(Schema):
+    decision_id: int
+    text: str
+    service_category: str
+    territory_code: str
+    council_id: int
+    council: str
+    published_at: datetime
+    url: str
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    # The council decision (a priority need) the category was taken from, if any.
+    priority_need: PriorityNeedOut | None
 
 
 class BudgetOut(Schema):
@@ -64,6 +100,9 @@ class ProjectOut(Schema):
     title: str
     description: str
     category: str
+    category_id: int
+    # The council decision (a priority need) the project's category answers, if any.
+    category_decision_id: int | None
     location_code: str
     estimated_cost_cents: int
     cost_cents: int
@@ -154,6 +193,8 @@ def list_projects(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
             "title": p.title,
             "description": p.description,
             "category": p.category.name,
+            "category_id": p.category_id,
+            "category_decision_id": p.category.source_decision_id,
             "location_code": p.location.code,
             "estimated_cost_cents": p.estimated_cost_cents,
             "cost_cents": p.cost_cents,
@@ -166,6 +207,59 @@ def list_projects(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
         }
         for p in projects_of(_process(slug))
     ]
+
+
+def _category_out(category: Any) -> dict[str, Any]:
+    need = category.source_decision
+    return {
+        "id": category.pk,
+        "name": category.name,
+        "priority_need": None
+        if need is None
+        else {
+            "decision_id": need.pk,
+            "text": need.text,
+            "service_category": need.service_category,
+            "territory_code": need.territory.code,
+            "council_id": need.council_id,
+            "council": need.council.name,
+            "published_at": need.published_at,
+            "url": reverse("councils:meeting", args=[need.motion.meeting_id]),
+        },
+    }
+
+
+@router.get("/processes/{slug}/categories", response=list[CategoryOut])
+def list_categories(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+    return [_category_out(c) for c in categories_of(_process(slug))]
+
+
+@router.post(
+    "/processes/{slug}/categories/priority-needs",
+    auth=writer,
+    response={
+        200: list[CategoryOut],
+        201: list[CategoryOut],
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+    },
+)
+def take_priority_needs(request: HttpRequest, slug: str) -> Status:
+    """Adds a category for every priority need of the joint councils that bears on the process's
+    territory and that the process has not taken yet. Answers 201 with the categories added, or
+    200 with an empty list when every need was already taken."""
+    process = _process(slug)
+    now = timezone.now()
+    if not access_process_as_official(request.user, process, at=now):
+        raise FieldError(
+            403, "only an official of the process's territory may do this", "Authorization"
+        )
+    try:
+        created = services.priority_needs_take(actor=request.user, process=process, now=now)
+    except services.BudgetingError as exc:
+        raise FieldError(400, exc.message, exc.field) from exc
+    return Status(201 if created else 200, [_category_out(c) for c in created])
 
 
 @router.get("/processes/{slug}/results", response=list[BudgetResultOut])
@@ -190,7 +284,11 @@ def get_results(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
                 "greedy_selected": result.greedy_selected,
                 "cost_cents": result.cost_cents,
                 "votes": {str(k): v for k, v in votes_per_project(budget).items()},
-                "explanations": result.explanations,
+                # "text" in the request's language; the figures as stored.
+                "explanations": {
+                    pid: explanation_out(data, currency=process.currency)
+                    for pid, data in result.explanations.items()
+                },
                 "pb_sha256": result.pb_sha256,
                 "ballots_url": f"/api/v1/budgeting/processes/{slug}/budgets/{budget.pk}/ballots.pb",
                 "recount_command": tally_command(process),

@@ -76,6 +76,9 @@ class BudgetingConfig(AppConfig):
                     "implementation_status",
                     "progress_percent",
                     "spent_cents",
+                    # The council decision (priority need) the category answers; last, so that
+                    # readers of the earlier columns by position are not disturbed.
+                    "category_decision_id",
                 ),
                 rows=selectors.projects_open_data_rows,
                 updated_at=selectors.budgeting_updated_at,

@@ -150,8 +150,19 @@ class Budget(models.Model):
 
 
 class Category(models.Model):
+    """A category of proposals. One taken from a priority need of a joint council keeps that
+    council decision as its source, so that the pages can say which need a project answers."""
+
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="categories")
     name = models.CharField(_("nombre"), max_length=100)
+    source_decision = models.ForeignKey(
+        "councils.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("necesidad prioritaria de origen"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -159,6 +170,13 @@ class Category(models.Model):
         verbose_name_plural = _("categorías")
         constraints = [
             models.UniqueConstraint(fields=["process", "name"], name="pb_category_unique"),
+            # A priority need becomes at most one category of a process: taking the needs
+            # twice adds nothing.
+            models.UniqueConstraint(
+                fields=["process", "source_decision"],
+                condition=Q(source_decision__isnull=False),
+                name="pb_category_one_per_need",
+            ),
         ]
 
     def __str__(self) -> str:

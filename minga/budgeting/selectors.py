@@ -16,12 +16,14 @@ from minga.accounts.selectors import (
     user_is_administrator,
 )
 from minga.core.roles import Role
+from minga.councils.selectors import priority_needs_bearing_on
 from minga.territories.selectors import territory_by_code, territory_is_within
 
 from .models import (
     Ballot,
     BallotKind,
     Budget,
+    Category,
     CensusEntry,
     Eligibility,
     Phase,
@@ -139,6 +141,43 @@ def access_process_as_official(user: Any, process: Process, *, at: datetime | No
     return access_territory_as_official(user, process.territory, at=at)
 
 
+# --- categories and the councils' priority needs ---------------------------------------------
+
+
+def categories_of(process: Process) -> list[Category]:
+    """A process's categories, each with the council decision it was taken from, if any."""
+    return list(
+        process.categories.select_related(
+            "source_decision__territory", "source_decision__council", "source_decision__motion"
+        ).order_by("name", "id")
+    )
+
+
+def category_of(process: Process, *, category_id: int) -> Category | None:
+    return process.categories.filter(pk=category_id).first()
+
+
+def category_taken_names(process: Process) -> set[str]:
+    """The names of a process's categories, case folded (names are unique regardless of case)."""
+    return {name.casefold() for name in process.categories.values_list("name", flat=True)}
+
+
+def priority_needs_for(process: Process, *, at: datetime) -> list[Any]:
+    """The priority needs that the joint councils had published by `at` for the process's
+    territory, for a territory inside it, or for a territory containing it (see
+    minga.councils.selectors.priority_needs_bearing_on), oldest first."""
+    return list(priority_needs_bearing_on(territory=process.territory, at=at))
+
+
+def priority_needs_taken(process: Process) -> set[int]:
+    """The ids of the council decisions this process has already taken a category from."""
+    return set(
+        process.categories.filter(source_decision__isnull=False).values_list(
+            "source_decision_id", flat=True
+        )
+    )
+
+
 # --- projects ---------------------------------------------------------------------------------
 
 
@@ -150,7 +189,13 @@ def projects_of(process: Process) -> QuerySet[Project]:
 
 def project_by_id(*, project_id: int) -> Project | None:
     return (
-        Project.objects.select_related("process", "process__territory", "budget", "category")
+        Project.objects.select_related(
+            "process__territory",
+            "budget",
+            "category__source_decision__territory",
+            "category__source_decision__council",
+            "category__source_decision__motion",
+        )
         .filter(pk=project_id)
         .first()
     )
@@ -315,7 +360,9 @@ class BudgetResults:
     votes: dict[int, int]
     selected: list[Project]
     greedy: list[Project]
-    explanations: dict[int, str]
+    # Per project: the voting library's explanation as stored (figures and its Spanish
+    # sentence); pages render it in the reader's language with formatting.explanation_text.
+    explanations: dict[int, dict[str, Any]]
 
 
 def results_of(process: Process) -> list[BudgetResults]:
@@ -333,7 +380,7 @@ def results_of(process: Process) -> list[BudgetResults]:
                 votes=votes_per_project(budget),
                 selected=[projects[int(pid)] for pid in result.selected],
                 greedy=[projects[int(pid)] for pid in result.greedy_selected],
-                explanations={int(k): v["text"] for k, v in result.explanations.items()},
+                explanations={int(k): v for k, v in result.explanations.items()},
             )
         )
     return out
@@ -390,6 +437,7 @@ def projects_open_data_rows() -> Iterator[dict[str, Any]]:
             "implementation_status": project.implementation_status,
             "progress_percent": project.progress_percent,
             "spent_cents": project.spent_cents,
+            "category_decision_id": project.category.source_decision_id,
         }
 
 

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from minga.core.identifiers import InvalidIdentifier, normalise
@@ -23,6 +25,7 @@ from minga.core.identifiers import validate as validate_identifier
 from minga.core.services import audit_record
 
 from . import tally
+from .formatting import money_cents
 from .models import (
     Ballot,
     BallotKind,
@@ -52,7 +55,10 @@ from .selectors import (
     ballots_of,
     budget_is_open_to,
     budgets_of,
+    category_taken_names,
     census_entry_by_identifier,
+    priority_needs_for,
+    priority_needs_taken,
     process_phase,
     process_slug_taken,
     receipt_sha256,
@@ -104,6 +110,10 @@ class InvalidBudget(BudgetingError):
     pass
 
 
+class NoPriorityNeeds(BudgetingError):
+    """No joint council has declared a priority need that bears on the process's territory."""
+
+
 class InvalidProposal(BudgetingError):
     pass
 
@@ -145,7 +155,8 @@ class UpdateInvalid(BudgetingError):
 
 
 def _money(cents: int) -> str:
-    return f"{cents // UNIT_CENTS:,}".replace(",", ".")
+    """An amount for a message, with the separators of the language the message is read in."""
+    return money_cents(cents)
 
 
 def _require_official(actor: Any, process: Process, *, now: datetime) -> None:
@@ -361,6 +372,77 @@ def category_create(*, actor: Any, process: Process, name: str, now: datetime) -
         now=now,
     )
     return category
+
+
+CATEGORY_NAME_MAX = 100
+
+
+def _category_name_for(decision: Any, taken: set[str]) -> str:
+    """The name of a category taken from a priority need: its service category and territory,
+    "Agua y saneamiento — Apuela". Names are data, so they are written in the platform's
+    language (settings.LANGUAGE_CODE), whoever takes them. A name already in use gets the
+    need's publication date, then the decision's number, so that every need keeps its own
+    category."""
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(decision.get_service_category_display())
+    # No ";" in a name: it separates the fields of the published pabulib file.
+    base = f"{label} — {decision.territory.name}".replace(";", ",")
+    day = decision.published_at.date().isoformat()
+    suffixes = ["", f" ({day})", f" ({day}, {decision.pk})"]
+    for suffix in suffixes:
+        name = base[: CATEGORY_NAME_MAX - len(suffix)] + suffix
+        if name.casefold() not in taken:
+            return name
+    raise AssertionError("a decision's number makes its category's name unique")
+
+
+@transaction.atomic
+def priority_needs_take(*, actor: Any, process: Process, now: datetime) -> list[Category]:
+    """Adds a category for every priority need that the joint councils had published by `now`
+    for the process's territory, a territory inside it or one containing it, and that the
+    process has not taken yet. Each category keeps its council decision as its source. Taking
+    them again adds nothing (and returns no category); categories are for proposals, so this is
+    done before the proposals phase ends."""
+    _require_official(actor, process, now=now)
+    _require_phase(process, now, Phase.UPCOMING, Phase.PROPOSALS)
+    # One taker at a time per process: the check of what is taken and the inserts go together
+    # (the unique constraint pb_category_one_per_need is the backstop).
+    Process.objects.select_for_update().filter(pk=process.pk).first()
+    needs = priority_needs_for(process, at=now)
+    if not needs:
+        raise NoPriorityNeeds(
+            _(
+                "Ningún consejo paritario ha declarado necesidades prioritarias para "
+                "%(territory)s o sus parroquias."
+            )
+            % {"territory": process.territory.name}
+        )
+    taken = priority_needs_taken(process)
+    names = category_taken_names(process)
+    created = []
+    for decision in needs:
+        if decision.pk in taken:
+            continue
+        name = _category_name_for(decision, names)
+        names.add(name.casefold())
+        created.append(
+            Category.objects.create(process=process, name=name, source_decision=decision)
+        )
+    if created:
+        audit_record(
+            actor=actor,
+            action="budgeting.category.take_priority_needs",
+            object_type="budgeting.Process",
+            object_id=process.pk,
+            after={
+                "process": process.slug,
+                "categories": [
+                    {"id": c.pk, "name": c.name, "decision": c.source_decision_id} for c in created
+                ],
+            },
+            now=now,
+        )
+    return created
 
 
 # --- proposals and their review ---------------------------------------------------------------

@@ -12,6 +12,11 @@ urlpatterns = [
     path("projects/<int:pk>/images/<int:image_id>/", views.project_image, name="project_image"),
     path("<slug:slug>/", views.process_detail, name="process"),
     path("<slug:slug>/propose/", views.propose, name="propose"),
+    path(
+        "<slug:slug>/categories/priority-needs/",
+        views.take_priority_needs,
+        name="take_priority_needs",
+    ),
     path("<slug:slug>/review/", views.review_list, name="review_list"),
     path("<slug:slug>/census/", views.census_import, name="census"),
     path("<slug:slug>/paper/", views.paper_upload, name="paper"),

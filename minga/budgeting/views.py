@@ -13,11 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from minga.territories.selectors import territory_descendants
 
 from . import services
+from .formatting import explanation_text, money_cents
 from .forms import (
     ClaimForm,
     CsvUploadForm,
@@ -38,10 +40,14 @@ from .selectors import (
     budget_of,
     budgets_of,
     budgets_open_to,
+    categories_of,
+    category_of,
     census_entry_of_user,
     census_size,
     has_voted,
     official_territories,
+    priority_needs_for,
+    priority_needs_taken,
     process_by_slug,
     process_phase,
     process_timeline,
@@ -107,13 +113,20 @@ def process_list(request: HttpRequest) -> HttpResponse:
 
 
 def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    process = _process(slug)
+    return _process_page(request, _process(slug))
+
+
+def _process_page(
+    request: HttpRequest, process: Process, *, error: str = "", status: int = 200
+) -> HttpResponse:
     now = _now()
     phase = process_phase(process, at=now)
     by_budget: dict[int, list[Project]] = defaultdict(list)
     for project in projects_of(process):
         by_budget[project.budget_id].append(project)
     entry = census_entry_of_user(process, user=request.user)
+    is_official = access_process_as_official(request.user, process, at=now)
+    may_take_needs = is_official and phase in NEEDS_PHASES
     return render(
         request,
         "budgeting/process_detail.html",
@@ -125,10 +138,49 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "budgets": [(b, by_budget.get(b.pk, [])) for b in budgets_of(process)],
             "entry": entry,
             "open_budgets": budgets_open_to(process, entry=entry) if entry else [],
-            "is_official": access_process_as_official(request.user, process, at=now),
+            "is_official": is_official,
             "census_size": census_size(process),
+            "categories": categories_of(process),
+            "may_take_needs": may_take_needs,
+            "needs": priority_needs_for(process, at=now) if may_take_needs else [],
+            "needs_taken": priority_needs_taken(process) if may_take_needs else set(),
+            "error": error,
         },
+        status=status,
     )
+
+
+# The phases in which categories may be taken from the councils' priority needs (as
+# services.priority_needs_take demands): categories are for proposals.
+NEEDS_PHASES = (Phase.UPCOMING, Phase.PROPOSALS)
+
+
+@login_required
+@require_POST
+def take_priority_needs(request: HttpRequest, slug: str) -> HttpResponse:
+    """An official adds a category for every priority need of the councils not taken yet."""
+    process = _process(slug)
+    if not access_process_as_official(request.user, process, at=_now()):
+        return _forbidden()
+    try:
+        created = services.priority_needs_take(actor=request.user, process=process, now=_now())
+    except services.BudgetingError as exc:
+        return _process_page(request, process, error=exc.message, status=400)
+    if created:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d categoría añadida desde las necesidades prioritarias.",
+                "%(n)d categorías añadidas desde las necesidades prioritarias.",
+                len(created),
+            )
+            % {"n": len(created)},
+        )
+    else:
+        messages.info(
+            request, _("Todas las necesidades prioritarias ya eran categorías de este proceso.")
+        )
+    return redirect("budgeting:process", slug=process.slug)
 
 
 def _locations(process: Process) -> dict[int, Any]:
@@ -247,6 +299,12 @@ _PROCESS_FIELDS = (
 )
 
 
+def _category_label(category: Any) -> str:
+    if category.source_decision_id is None:
+        return str(category.name)
+    return _("%(name)s (necesidad prioritaria)") % {"name": category.name}
+
+
 def _proposal_form(process: Process, data: Any = None, files: Any = None) -> ProposalForm:
     places = _locations(process)
     return ProposalForm(
@@ -254,7 +312,7 @@ def _proposal_form(process: Process, data: Any = None, files: Any = None) -> Pro
         files,
         budgets=[(b.pk, b.name) for b in budgets_of(process)],
         locations=sorted(((pk, t.name) for pk, t in places.items()), key=lambda item: item[1]),
-        categories=[(c.pk, c.name) for c in process.categories.all()],
+        categories=[(c.pk, _category_label(c)) for c in categories_of(process)],
     )
 
 
@@ -268,7 +326,8 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         budget = budget_of(process, budget_id=data["budget"])
         location = _locations(process)[data["location"]]
-        category = process.categories.get(pk=data["category"])
+        category = category_of(process, category_id=data["category"])
+        assert category is not None, "the form offers only this process's categories"
         image = None
         if data.get("image"):
             image = services.ImageUpload(data=data["image"].read(), alt_text=data["image_alt"])
@@ -294,7 +353,12 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "budgeting/propose.html",
-        {"process": process, "form": form, "phase": process_phase(process, at=now)},
+        {
+            "process": process,
+            "form": form,
+            "phase": process_phase(process, at=now),
+            "need_categories": [c for c in categories_of(process) if c.source_decision_id],
+        },
     )
 
 
@@ -658,10 +722,6 @@ def receipt_check(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _money(cents: int) -> str:
-    return f"{cents // UNIT_CENTS:,}".replace(",", ".")
-
-
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(slug)
     now = _now()
@@ -709,7 +769,9 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
                         "votes": item.votes.get(p.pk, 0),
                         "proportional": p.pk in chosen,
                         "greedy": p.pk in greedy,
-                        "explanation": item.explanations.get(p.pk, ""),
+                        "explanation": explanation_text(
+                            item.explanations.get(p.pk, {}), currency=process.currency
+                        ),
                     }
                     for p in item.projects
                 ],
@@ -718,10 +780,16 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             }
         )
     category_bars = bars(
-        [(k, v, _money(v), False) for k, v in sorted(by_category.items(), key=lambda kv: -kv[1])]
+        [
+            (k, v, money_cents(v), False)
+            for k, v in sorted(by_category.items(), key=lambda kv: -kv[1])
+        ]
     )
     territory_bars = bars(
-        [(k, v, _money(v), False) for k, v in sorted(by_territory.items(), key=lambda kv: -kv[1])]
+        [
+            (k, v, money_cents(v), False)
+            for k, v in sorted(by_territory.items(), key=lambda kv: -kv[1])
+        ]
     )
     return render(
         request,
@@ -739,6 +807,11 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
             and phase in (Phase.RESULTS, Phase.IMPLEMENTATION),
             "error": error,
             "tally_command": tally_command(process),
+            "need_categories": [
+                (c, by_category.get(c.name, 0))
+                for c in categories_of(process)
+                if c.source_decision_id is not None
+            ],
         },
         status=400 if error else 200,
     )

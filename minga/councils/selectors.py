@@ -738,6 +738,30 @@ def priority_needs(*, territory: Any = None, category: str = "") -> QuerySet[Dec
     return qs.order_by("-published_at", "-id")
 
 
+def priority_needs_bearing_on(*, territory: Any, at: datetime) -> QuerySet[Decision]:
+    """The priority needs published by `at` that bear on a territory: those tagged with it or
+    with a territory inside it (a need of one of its parishes), and those tagged with a territory
+    that contains it (a need a provincial council declared for the whole province is declared for
+    each of its cantons). Needs of a sibling territory are left out. Oldest first, so that a
+    reader who takes them gets them in the order the councils declared them."""
+    # The ancestors' materialised paths are the prefixes of the territory's: "/10/1003/" lies
+    # under "/10/".
+    codes = [code for code in territory.path.split("/") if code]
+    ancestor_paths = ["/" + "/".join(codes[:n]) + "/" for n in range(1, len(codes))]
+    return (
+        Decision.objects.filter(
+            is_priority_need=True,
+            published_at__lte=at,
+            territory__country_code=territory.country_code,
+        )
+        .filter(
+            Q(territory__path__startswith=territory.path) | Q(territory__path__in=ancestor_paths)
+        )
+        .select_related("territory", "council", "motion")
+        .order_by("published_at", "id")
+    )
+
+
 # --- open data --------------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@ from typing import Any
 
 from django import template
 
+from minga.budgeting.formatting import money_cents
+
 register = template.Library()
 
 BAR_HEIGHT = 16
@@ -13,11 +15,9 @@ BAR_MAX = 440
 
 @register.filter
 def money(cents: int | None) -> str:
-    """Cents as whole currency units, thousands separated by a dot as in Spanish (and as the
-    services' messages write them): 1234500 -> "12.345"."""
-    if cents is None:
-        return ""
-    return f"{int(cents) // 100:,}".replace(",", ".")
+    """Cents as whole currency units with the active language's separators (as the services'
+    messages write them): 1234500 -> "12 345" in Spanish, "12,345" in English."""
+    return money_cents(cents)
 
 
 @register.inclusion_tag("budgeting/_chart.html")

@@ -1,16 +1,19 @@
 """Test data for participatory budgeting, made through the real services. Territories are
 created through the app registry (their services belong to another app)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.apps import apps
 
 from minga.accounts.services import role_assign, user_create
+from minga.actors import services as actors
 from minga.budgeting import services
 from minga.budgeting.models import Process
 from minga.core.identifiers import ec_cedula_check_digit
 from minga.core.roles import Role
+from minga.councils import services as councils
+from minga.councils.selectors import members_at as council_members_at
 
 T0 = datetime(2026, 3, 2, 15, 0, 0, tzinfo=UTC)
 PASSWORD = "una-clave-larga-2026"
@@ -188,5 +191,100 @@ class World:
                 [(cedula(i), "100350") for i in range(1, 11)]
                 + [(cedula(i), "100351") for i in range(11, 14)]
             ),
+            now=at,
+        )
+
+
+# --- joint councils and their priority needs, through the councils' own services -------------
+
+# Councils decide before the process opens its proposals phase (T0).
+COUNCIL_AT = T0 - 10 * DAY
+
+
+class JointCouncil:
+    """A joint council of a territory with one government and one civil seat, both filled (the
+    civil one by an election), met once, so that its motions pass and become decisions."""
+
+    def __init__(self, territory: Any, official: Any, name: str) -> None:
+        self.official = official
+        now = COUNCIL_AT
+        self.council = councils.council_create(
+            actor=official,
+            territory=territory,
+            name=name,
+            government_seats=1,
+            civil_seats=1,
+            first_chair_side="government",
+            now=now,
+        )
+        term = councils.term_create(
+            actor=official, council=self.council, start_date=date(2026, 1, 1), now=now
+        )
+        mayor, delegate_person = (
+            actors.person_create(actor=None, now=now, name=f"{name}: {who}")
+            for who in ("alcaldía", "sociedad civil")
+        )
+        seat = term.seats.get(side="government")
+        councils.seat_designate(
+            actor=official, seat=seat, person=mayor, start_date=term.start_date, now=now
+        )
+        org = actors.organization_create(
+            actor=None,
+            now=now,
+            name=f"Cooperativa de {name}",
+            classification="cooperative",
+            area_id=territory.pk,
+        )
+        delegate = make_user(f"delegado-{self.council.pk}")
+        role_assign(
+            actor="test",
+            user=delegate,
+            role=Role.DELEGATE,
+            organization=org,
+            active_from=now - DAY,
+            now=now,
+        )
+        election = councils.election_open(actor=official, term=term, now=now)
+        nomination = councils.nomination_create(
+            actor=delegate, election=election, organization=org, person=delegate_person, now=now
+        )
+        councils.nomination_accept(actor=official, nomination=nomination, now=now)
+        councils.election_voting_open(actor=official, election=election, now=now)
+        councils.ballot_cast(
+            actor=delegate, election=election, organization=org, preferences=[1], now=now
+        )
+        councils.election_count(actor=official, election=election, seed=1, now=now)
+        self.meeting = councils.meeting_create(
+            actor=official,
+            council=self.council,
+            title="Sesión de prioridades",
+            starts_at=COUNCIL_AT,
+            now=now,
+        )
+        self.members = council_members_at(meeting=self.meeting)
+        councils.meeting_attendance_record(
+            actor=official, meeting=self.meeting, present=self.members, now=now
+        )
+
+    def declare(
+        self, text: str, category: str, territory: Any, *, at: datetime = COUNCIL_AT
+    ) -> Any:
+        """A passed motion published as a priority need of `territory`."""
+        motion = councils.motion_create(
+            actor=self.official, meeting=self.meeting, title=text, now=at
+        )
+        councils.motion_votes_record(
+            actor=self.official,
+            motion=motion,
+            votes={m.pk: "yes" for m in self.members},
+            now=at,
+        )
+        return councils.decision_publish(
+            actor=self.official,
+            motion=motion,
+            text=text,
+            is_priority_need=True,
+            service_category=category,
+            territory=territory,
             now=at,
         )

@@ -562,7 +562,9 @@ def test_a_knapsack_ballot_over_the_budget_is_refused():
             now=AT["voting"],
         )
 
-    assert refused.value.message == "Su selección cuesta 1.100 y supera el presupuesto de 1.000."
+    assert (
+        refused.value.message == "Su selección cuesta 1\xa0100 y supera el presupuesto de 1\xa0000."
+    )
     assert Ballot.objects.count() == 0
 
 

@@ -161,7 +161,7 @@ def test_a_resident_verifies_votes_without_javascript_and_changes_the_ballot(mon
     )
 
     assert claimed.status_code == 302
-    assert "2 proyectos elegidos: 1.000 de 1.000" in recalculated.text
+    assert "2 proyectos elegidos: 1\xa0000 de 1\xa0000" in recalculated.text
     assert Ballot.objects.count() == 1 and VoterRecord.objects.count() == 1
     assert cast.status_code == 302 and changed.status_code == 302
     assert receipt.status_code == 200 and "Su voto fue registrado" in receipt.text
@@ -178,7 +178,7 @@ def test_the_budget_bar_partial_adds_up_the_ticked_projects(monkeypatch):
     )
 
     assert response.status_code == 200
-    assert "2 proyectos elegidos: 1.100 de 1.000" in response.text
+    assert "2 proyectos elegidos: 1\xa0100 de 1\xa0000" in response.text
     assert 'style="width: 100%"' in response.text
 
 
@@ -194,7 +194,7 @@ def test_a_knapsack_ballot_over_budget_is_shown_refused(monkeypatch):
     )
 
     assert response.status_code == 400
-    assert "Su selección cuesta 1.100 y supera el presupuesto de 1.000." in response.text
+    assert "Su selección cuesta 1\xa0100 y supera el presupuesto de 1\xa0000." in response.text
     assert Ballot.objects.count() == 0
 
 

@@ -10,7 +10,7 @@ from minga.budgeting import views
 from minga.budgeting.models import Ballot, Project, Result
 from minga.cli import main as minga_main
 
-from ..helpers import AT, World, cedula
+from ..helpers import AT, JointCouncil, World, cedula
 from ..test_services import vote_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,6 +77,45 @@ def test_a_resident_proposes_and_an_official_reviews(page, axe, live_server, mon
     )
 
 
+def test_an_official_takes_the_councils_priority_needs_and_a_resident_proposes_under_one(
+    page, axe, live_server, monkeypatch
+):
+    world = World()
+    council = JointCouncil(world.t["cotacachi"], world.official, "Consejo Cantonal de Cotacachi")
+    council.declare("Agua potable para Apuela", "water", world.t["apuela"])
+    monkeypatch.setattr(views, "_now", lambda: AT["proposals"])
+    sign_in(page, live_server, world.official, second_factor=True)
+
+    page.goto("/budgeting/pp-2026/")
+    axe(page)
+    page.get_by_role("button", name="Tomar las categorías de las necesidades prioritarias").click()
+    page.get_by_text("1 categoría añadida desde las necesidades prioritarias.").wait_for()
+    axe(page)
+    assert page.get_by_text("ya es una categoría").count() == 1
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, world.resident)
+    page.goto("/budgeting/pp-2026/propose/")
+    axe(page)
+    page.get_by_role("link", name="Agua potable para Apuela").wait_for()
+    page.get_by_label("Presupuesto").select_option(label="Apuela")
+    page.get_by_label("Título").fill("Tanque en Apuela")
+    page.get_by_label("Descripción:", exact=True).fill("Agua para 40 familias.")
+    page.get_by_label("Costo estimado").fill("200")
+    page.get_by_label("Ubicación").select_option(label="Apuela")
+    page.get_by_label("Categoría").select_option(
+        label="Agua y saneamiento — Apuela (necesidad prioritaria)"
+    )
+    page.get_by_role("button", name="Enviar propuesta").click()
+    page.get_by_role("heading", name="Tanque en Apuela").wait_for()
+    axe(page)
+    page.get_by_role("link", name="Agua potable para Apuela").click()
+    page.get_by_role("heading", name="Sesión de prioridades").wait_for()
+
+    project = Project.objects.get(title="Tanque en Apuela")
+    assert project.category.source_decision.text == "Agua potable para Apuela"
+
+
 def test_a_resident_votes_with_the_budget_bar_and_changes_the_ballot(
     page, axe, live_server, monkeypatch
 ):
@@ -99,10 +138,10 @@ def test_a_resident_votes_with_the_budget_bar_and_changes_the_ballot(
     page.get_by_role("link", name="Votar en Cotacachi urbana").click()
     axe(page)
     bar = page.locator("#budget-bar")
-    assert "0 proyectos elegidos: 0 de 1.000" in bar.inner_text()
+    assert "0 proyectos elegidos: 0 de 1\xa0000" in bar.inner_text()
     page.get_by_label("Agua potable barrio norte — USD 600").check()
     page.wait_for_function(
-        "document.querySelector('#budget-bar').innerText.includes('600 de 1.000')"
+        "document.querySelector('#budget-bar').innerText.includes('600 de 1\xa0000')"
     )
     page.get_by_label("Puente peatonal — USD 500").check()
     page.wait_for_function("document.querySelector('#budget-bar.over') !== null")
@@ -111,7 +150,7 @@ def test_a_resident_votes_with_the_budget_bar_and_changes_the_ballot(
     page.get_by_label("Puente peatonal — USD 500").uncheck()
     page.get_by_label("Tanque comunitario — USD 300").check()
     page.wait_for_function(
-        "document.querySelector('#budget-bar').innerText.includes('900 de 1.000')"
+        "document.querySelector('#budget-bar').innerText.includes('900 de 1\xa0000')"
     )
     page.get_by_role("button", name="Votar").click()
     page.get_by_role("heading", name="Su voto fue registrado").wait_for()
