@@ -148,7 +148,15 @@ def pending_statuses(ids: Iterable[int]) -> dict[int, int]:
         return {int(r[0]): r[1] for r in cursor.fetchall()}
 
 
-Statement = tuple[str, list[Any]]
+@dataclass(frozen=True)
+class Many:
+    """One statement run once per row (executemany): SQLite's fastest way to write many rows."""
+
+    sql: str
+    rows: Sequence[Sequence[Any]]
+
+
+Statement = tuple[str, list[Any]] | Many
 
 
 def run_together(
@@ -166,11 +174,12 @@ def run_together(
         connection.ensure_connection()
         # Django's psycopg cursors bind parameters on the client: statements joined by ";"
         # go as one simple query, one message each way, and nextset() walks their results.
-        sql = ";\n".join(statement for statement, _params in statements)
+        assert not any(isinstance(st, Many) for st in statements), "SQLite only"
+        sql = ";\n".join(statement for statement, _params in statements)  # type: ignore[misc]
         if then_commit and len(connection.atomic_blocks) == 1:
             # Only from the outermost block: inside another (a test's, say) it commits that.
             sql += ";\nCOMMIT"
-        params = [p for _statement, statement_params in statements for p in statement_params]
+        params = [p for _statement, statement_params in statements for p in statement_params]  # type: ignore[misc]
         rows: list[list[tuple[Any, ...]]] = []
         with connection.connection.cursor() as cur:
             cur.execute(sql, params)
@@ -180,8 +189,12 @@ def run_together(
         return rows
     out: list[list[tuple[Any, ...]]] = []
     with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
+        for statement in statements:
+            if isinstance(statement, Many):
+                cursor.executemany(statement.sql, statement.rows)
+                out.append([])
+                continue
+            cursor.execute(*statement)
             out.append(list(cursor.fetchall()) if cursor.description else [])
     return out
 

@@ -512,8 +512,12 @@ INSERT_CHUNK = 500
 def _insert_rows(
     table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> list[selectors.Statement]:
-    """Multi-row INSERT statements for `rows`, INSERT_CHUNK rows each."""
+    """Multi-row INSERT statements for `rows`, INSERT_CHUNK rows each (PostgreSQL: they join
+    the round trip's one query); one executemany on SQLite."""
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    if connection.vendor != "postgresql":
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {one}"  # noqa: S608 - fixed names
+        return [selectors.Many(sql, rows)]
     statements: list[selectors.Statement] = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
@@ -529,7 +533,7 @@ def _insert_rows(
 
 def _balances_sql(touched: list[AccountState]) -> list[selectors.Statement]:
     """One statement for all touched accounts on PostgreSQL (an UPDATE joined to unnest()ed
-    arrays); on SQLite one UPDATE ... FROM a VALUES list per INSERT_CHUNK accounts."""
+    arrays); on SQLite one prepared UPDATE run once per account."""
     if not touched:
         return []
     if connection.vendor == "postgresql":
@@ -553,32 +557,23 @@ def _balances_sql(touched: list[AccountState]) -> list[selectors.Statement]:
                 [",".join(column) for column in columns],
             )
         ]
-    statements: list[selectors.Statement] = []
-    for start in range(0, len(touched), INSERT_CHUNK):
-        chunk = touched[start : start + INSERT_CHUNK]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
-        statements.append(
-            (
-                "WITH v(id, flags, dp, dpo, cp, cpo) AS (VALUES "  # noqa: S608 - fixed SQL
-                + values
-                + ") UPDATE ledger_account SET flags = v.flags, debits_pending = v.dp, "
-                "debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo "
-                "FROM v WHERE ledger_account.id = v.id",
-                [
-                    value
-                    for a in chunk
-                    for value in (
-                        id_text(a.id),
-                        a.flags,
-                        a.debits_pending,
-                        a.debits_posted,
-                        a.credits_pending,
-                        a.credits_posted,
-                    )
-                ],
-            )
+    return [
+        selectors.Many(
+            "UPDATE ledger_account SET flags = %s, debits_pending = %s, debits_posted = %s, "
+            "credits_pending = %s, credits_posted = %s WHERE id = %s",
+            [
+                (
+                    a.flags,
+                    a.debits_pending,
+                    a.debits_posted,
+                    a.credits_pending,
+                    a.credits_posted,
+                    id_text(a.id),
+                )
+                for a in touched
+            ],
         )
-    return statements
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def main() -> None:
         original = selectors.run_together
 
         def stop_inside(statements, **options):
-            balances = [i for i, (sql, _) in enumerate(statements) if "ledger_account" in sql]
+            balances = [i for i, st in enumerate(statements) if "ledger_account" in sql_of(st)]
             if not balances or not sql_writes(statements):
                 return original(statements, **options)
             # The journal rows (and what precedes the balances) are written; then it stops.
@@ -41,8 +41,11 @@ def main() -> None:
             time.sleep(120)
             return original(statements[balances[0] :], **options)
 
+        def sql_of(statement):
+            return statement.sql if isinstance(statement, selectors.Many) else statement[0]
+
         def sql_writes(statements):
-            return any(sql.startswith(("INSERT", "UPDATE")) for sql, _ in statements)
+            return any(sql_of(st).startswith(("INSERT", "UPDATE")) for st in statements)
 
         selectors.run_together = stop_inside
         services.transfers_create(events=events, now=datetime.now(UTC))
