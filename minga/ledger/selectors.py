@@ -181,7 +181,8 @@ def run_together(
             sql += ";\nCOMMIT"
         params = [p for _statement, statement_params in statements for p in statement_params]  # type: ignore[misc]
         rows: list[list[tuple[Any, ...]]] = []
-        with connection.connection.cursor() as cur:
+        # Django's error classes (IntegrityError, ...), with psycopg's error as the cause.
+        with connection.wrap_database_errors, connection.connection.cursor() as cur:
             cur.execute(sql, params)
             for _ in statements:
                 rows.append(cur.fetchall() if cur.description else [])

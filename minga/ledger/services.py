@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -221,11 +221,13 @@ MAX_ATTEMPTS = 25
 
 @dataclass(frozen=True)
 class _Plan:
-    """What an attempt locks beyond the accounts its events name, and through when it looks
-    for reservations that fell due: learned from earlier attempts of the same batch."""
+    """What an attempt locks beyond the accounts its events name, through when it looks for
+    reservations that fell due, and whether it reads which of its ids are taken before deciding:
+    learned from earlier attempts of the same batch."""
 
     accounts: frozenset[int] = frozenset()
     due_through: int = 0
+    read_taken: bool = False
 
 
 class _Retry(Exception):
@@ -243,6 +245,12 @@ def _id_taken(error: IntegrityError) -> bool:
         "ledger_transfer",
         "ledger_pendingtransfer",
     )
+
+
+# The earliest pending timeout this process last saw under the head lock (None: none pending;
+# absent: not looked yet). Only a hint: it lets a batch skip looking for due reservations
+# before its locks; the head, read under its lock, has the last word (_attempt_batch).
+_next_expiry_seen: dict[str, int | None] = {}
 
 
 def transfers_create(
@@ -267,7 +275,7 @@ def pending_transfers_expire(*, actor: Any = None, now: datetime) -> int:
 def _run_attempts(
     events: Sequence[TransferEvent], actor: Any, now: datetime
 ) -> tuple[list[str], int]:
-    plan = _Plan(due_through=selectors.datetime_to_ns(now))
+    plan = _Plan(due_through=selectors.datetime_to_ns(now), read_taken=not events)
     for _attempt in range(MAX_ATTEMPTS):
         try:
             return _attempt_batch(events, actor, now, plan)
@@ -276,6 +284,7 @@ def _run_attempts(
         except IntegrityError as error:
             if not _id_taken(error):
                 raise
+            plan = replace(plan, read_taken=True)
     raise LedgerBusy(f"the batch met concurrent changes {MAX_ATTEMPTS} times; send it again")
 
 
@@ -287,7 +296,9 @@ def _attempt_batch(
     batch happen after the locks that guard them: an account's balances and the statuses of
     pending transfers on it under the account's lock, timestamps and due reservations under the
     head's. Whatever was learned too late (an account to lock, a reservation due) rolls the
-    attempt back and runs it again knowing it."""
+    attempt back and runs it again knowing it. See docs/ledger.md, "How it works"."""
+    now_ns = selectors.datetime_to_ns(now)
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic(durable=True):
         referenced_ids = {e.pending_id for e in events if e.flags & (F_POST | F_VOID)}
         referenced_ids.discard(0)
@@ -296,40 +307,49 @@ def _attempt_batch(
             account_ids.add(e.debit_account_id)
             account_ids.add(e.credit_account_id)
         account_ids.discard(0)
+        seen = _next_expiry_seen.get(connection.alias, 0)
+        look_for_due = plan.due_through > now_ns or (seen is not None and seen <= now_ns)
+        # On PostgreSQL the ids are not read before deciding: the primary key refuses a taken
+        # one at the insert, and the attempt runs again reading them. A batch decided with a
+        # failure reads them too, since `exists` comes before every other answer.
+        read_taken = plan.read_taken or not postgres
         # 1. What fell due (read before any lock: checked again under the head lock), the
-        #    pending transfers the batch names (immutable rows) and the accounts, locked.
-        first = [selectors.pending_due_sql(plan.due_through)]
-        first.append(selectors.transfers_sql(referenced_ids) or ("SELECT 1 WHERE 1 = 0", []))
-        first.append(selectors.accounts_lock_sql(account_ids) or ("SELECT 1 WHERE 1 = 0", []))
-        due_rows, referenced_rows, account_rows = selectors.run_together(first)
-        due = [selectors.transfer_from_row(r) for r in due_rows]
-        referenced = {int(r[0]): selectors.transfer_from_row(r) for r in referenced_rows}
-        accounts = {int(r[0]): selectors.account_from_row(r) for r in account_rows}
-        needed = set(account_ids)
-        for t in (*due, *referenced.values()):
-            needed.add(t.debit_account_id)
-            needed.add(t.credit_account_id)
-        if not needed <= account_ids:
-            raise _Retry(_Plan(accounts=frozenset(needed), due_through=plan.due_through))
-        # 2. Under the account locks: the batch's ids already taken and the statuses of the
-        #    pending transfers involved; then the heads.
-        second: list[selectors.Statement] = []
-        taken_sql = selectors.transfers_sql({e.id for e in events})
-        status_sql = selectors.pending_statuses_sql([*referenced, *(t.id for t in due)])
-        second.append(taken_sql or ("SELECT 1 WHERE 1 = 0", []))
-        second.append(status_sql or ("SELECT 1 WHERE 1 = 0", []))
-        second.append(selectors.head_lock_sql())
-        second.append((audit_head_lock_sql(), []))
-        taken_rows, status_rows, head_rows, audit_rows = selectors.run_together(second)
-        head = selectors.head_from_rows(head_rows)
+        #    pending transfers the batch names (immutable rows) and the accounts, locked. When
+        #    nothing can add to the accounts to lock, the rest of the reads travel with them.
+        reads: dict[str, selectors.Statement | None] = {
+            "due": selectors.pending_due_sql(plan.due_through) if look_for_due else None,
+            "referenced": selectors.transfers_sql(referenced_ids),
+            "accounts": selectors.accounts_lock_sql(account_ids),
+        }
+        known = not look_for_due and not referenced_ids
+        if known:
+            reads.update(_decision_reads(events, [], read_taken))
+        rows = _run_named(reads)
+        due = [selectors.transfer_from_row(r) for r in rows["due"]]
+        referenced = {int(r[0]): selectors.transfer_from_row(r) for r in rows["referenced"]}
+        accounts = {int(r[0]): selectors.account_from_row(r) for r in rows["accounts"]}
+        if not known:
+            needed = set(account_ids)
+            for t in (*due, *referenced.values()):
+                needed.add(t.debit_account_id)
+                needed.add(t.credit_account_id)
+            if not needed <= account_ids:
+                raise _Retry(replace(plan, accounts=frozenset(needed)))
+            # 2. Under the account locks: the statuses of the pending transfers involved (a
+            #    status changes only under its accounts' locks), the ids taken, the heads.
+            rows.update(
+                _run_named(_decision_reads(events, [*referenced, *(t.id for t in due)], read_taken))
+            )
+        head = selectors.head_from_rows(rows["head"])
         if head is None:
             _head_create()
             raise _Retry(plan)
-        statuses = {int(r[0]): r[1] for r in status_rows}
+        _next_expiry_seen[connection.alias] = head.next_expiry
+        statuses = {int(r[0]): r[1] for r in rows["statuses"]}
         transfers = dict(referenced)
-        for r in taken_rows if taken_sql else []:
+        for r in rows["taken"]:
             transfers[int(r[0])] = selectors.transfer_from_row(r)
-        first_ts = max(selectors.datetime_to_ns(now), head.last_timestamp + 1)
+        first_ts = max(now_ns, head.last_timestamp + 1)
         expired = [t for t in due if statuses.get(t.id) == PendingStatus.PENDING]
         if head.next_expiry is not None and head.next_expiry <= first_ts:
             # Something fell due by this batch's time: it must be exactly what was locked.
@@ -340,7 +360,7 @@ def _attempt_batch(
                 for t in due_now:
                     more.add(t.debit_account_id)
                     more.add(t.credit_account_id)
-                raise _Retry(_Plan(accounts=frozenset(more), due_through=first_ts))
+                raise _Retry(replace(plan, accounts=frozenset(more), due_through=first_ts))
         elif expired:
             # Due at plan.due_through, but the head says nothing is due by first_ts: the head
             # was changed behind the ledger's back.
@@ -350,16 +370,29 @@ def _attempt_batch(
         expire_pending(accounts, expired)
         for t in expired:
             statuses[t.id] = PendingStatus.EXPIRED
-        machine = TransferMachine(
-            accounts=accounts,
-            transfers=transfers,
-            pending_status=statuses,
-            first_timestamp=first_ts,
-        )
-        decision = machine.run(events)
+
+        def decide() -> tuple[Decision, dict[int, AccountState]]:
+            # The machine changes what it is given: each run starts from copies.
+            state = {i: replace(a) for i, a in accounts.items()}
+            machine = TransferMachine(
+                accounts=state,
+                transfers=dict(transfers),
+                pending_status=dict(statuses),
+                first_timestamp=first_ts,
+            )
+            return machine.run(events), state
+
+        decision, decided = decide()
+        if not read_taken and any(r != "ok" for r in decision.results):
+            (taken_rows,) = selectors.run_together(
+                [selectors.transfers_sql({e.id for e in events}) or _NOTHING]
+            )
+            for r in taken_rows:
+                transfers[int(r[0])] = selectors.transfer_from_row(r)
+            decision, decided = decide()
         if not decision.created and not expired:
             return decision.results, 0
-        writes = _write(head, decision, expired, accounts, first_ts)
+        writes = _write(head, decision, expired, decided, first_ts)
         if events:
             audit_action, audit_after = (
                 "ledger.transfers_create",
@@ -386,14 +419,41 @@ def _attempt_batch(
             "after": audit_after,
             "now": now,
         }
-        if audit_rows:
-            writes += audit_append_statements(head=AuditHead(*audit_rows[0]), **audit)
+        if rows["audit"]:
+            writes += audit_append_statements(head=AuditHead(*rows["audit"][0]), **audit)
             # The last statements of the transaction: the COMMIT travels with them.
             selectors.run_together(writes, then_commit=True)
         else:
             selectors.run_together(writes)
             audit_record(**audit)
     return decision.results, len(expired)
+
+
+# A statement that returns no row, for a read with nothing to read.
+_NOTHING: selectors.Statement = ("SELECT 1 WHERE 1 = 0", [])
+
+
+def _decision_reads(
+    events: Sequence[TransferEvent], pending_ids: Sequence[int], read_taken: bool
+) -> dict[str, selectors.Statement | None]:
+    """The reads under the account locks: pending statuses, the batch's taken ids, then the
+    journal head and the audit head, locked."""
+    return {
+        "statuses": selectors.pending_statuses_sql(pending_ids),
+        "taken": selectors.transfers_sql({e.id for e in events}) if read_taken else None,
+        "head": selectors.head_lock_sql(),
+        "audit": (audit_head_lock_sql(), []),
+    }
+
+
+def _run_named(reads: dict[str, selectors.Statement | None]) -> dict[str, list[tuple[Any, ...]]]:
+    """Runs the reads that are not None together (one round trip), in order; an absent read
+    gives no rows."""
+    present = [(name, st) for name, st in reads.items() if st is not None]
+    results = selectors.run_together([st for _name, st in present])
+    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in reads}
+    rows.update({name: r for (name, _st), r in zip(present, results, strict=True)})
+    return rows
 
 
 def _head_create() -> None:
