@@ -4,6 +4,7 @@ Every service in every app calls `audit_record` inside its own transaction, so t
 commits or rolls back with the write it describes."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -132,6 +133,90 @@ def audit_append_statements(
             [e["seq"], e["hash"]],
         ),
     ]
+
+
+@dataclass(frozen=True)
+class AuditTemplate:
+    """An audit event prepared for minga_audit_append() (PostgreSQL): its canonical bytes and
+    its `after`, both as text with markers where the values known only inside the database go
+    (the caller's deferred `after` keys, then the sequence number, which the function assigns
+    under the head lock). `replace` pairs each deferred key with its marker."""
+
+    canonical: str
+    after: str
+    markers: dict[str, str]
+    seq_marker: str
+    actor_id: int | None
+    actor_label: str
+
+
+# Markers: integers no real value takes (below -9 * 10**18 is outside every deferred field's
+# range: timestamps, counts and sequence numbers are never negative); a string marker for text.
+_INT_MARKER = -9_100_000_000_000_000_000
+_TEXT_MARKER = "@@deferred:{}@@"
+
+
+def audit_template(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: object,
+    after: dict[str, Any],
+    deferred_ints: Sequence[str] = (),
+    deferred_texts: Sequence[str] = (),
+    now: datetime,
+) -> AuditTemplate | None:
+    """The event audit_record would write, with the `after` values named in deferred_ints and
+    deferred_texts left as markers for minga_audit_append() to fill in. None when a marker is
+    not unique in the text (a value that happens to contain one): the caller then writes the
+    event with audit_record once it knows the values."""
+    values: dict[str, Any] = dict(after)
+    markers: dict[str, str] = {}
+    for i, key in enumerate(deferred_ints):
+        values[key] = _INT_MARKER - 1 - i
+        markers[key] = str(values[key])
+    for key in deferred_texts:
+        values[key] = _TEXT_MARKER.format(key)
+        markers[key] = json.dumps(values[key])[1:-1]
+    fields = _audit_event(
+        head=AuditHead(last_seq=_INT_MARKER - 1, last_hash=GENESIS_HASH),
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=None,
+        after=values,
+        now=now,
+    )
+    seq_marker = str(_INT_MARKER)
+    canonical = audit_canonical_bytes(
+        seq=_INT_MARKER,
+        at=now,
+        actor_label=fields["actor_label"],
+        action=action,
+        object_type=object_type,
+        object_id=fields["object_id"],
+        before=None,
+        after=fields["after"],
+    ).decode()
+    after_text = json.dumps(
+        fields["after"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    for marker in (*markers.values(), seq_marker):
+        if canonical.count(marker) != 1 or after_text.count(marker) > 1:
+            return None
+    if after_text.count(seq_marker):
+        return None
+    actor_obj = fields["actor"]
+    return AuditTemplate(
+        canonical=canonical,
+        after=after_text,
+        markers=markers,
+        seq_marker=seq_marker,
+        actor_id=actor_obj.pk if actor_obj is not None else None,
+        actor_label=fields["actor_label"],
+    )
 
 
 def audit_record(

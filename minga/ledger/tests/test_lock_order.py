@@ -6,9 +6,10 @@ what it learned; these tests drive each one and check that nothing is half-appli
 from types import SimpleNamespace
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from minga.core.models import AuditEvent
+from minga.core.selectors import audit_chain_verify
 from minga.ledger import selectors, services
 from minga.ledger.domain import PendingStatus
 from minga.ledger.domain import TransferFlags as TF
@@ -49,9 +50,9 @@ def test_a_reservation_due_on_accounts_the_batch_does_not_name_is_released_first
 
     assert create_transfers(transfer(2, 4, 5, 7), now=at(5)) == ["ok"]
 
-    # The first attempt found the due reservation on accounts 2 and 3 and ran again with them.
-    assert len(attempts) == 2
-    assert {2, 3} <= attempts[1].accounts
+    # An attempt found the due reservation on accounts 2 and 3 and ran again with them.
+    assert len(attempts) >= 2
+    assert {2, 3} <= attempts[-1].accounts
     assert balances(2) == (0, 0, 0, 100)
     assert selectors.pending_status_get(transfer_id=1) == PendingStatus.EXPIRED
     assert selectors.ledger_verify().ok
@@ -69,8 +70,8 @@ def test_a_reservation_due_by_the_ledger_clock_though_not_the_callers_is_release
     # 5 s) is past the reservation's timeout, which the head's next_expiry tells under its lock.
     assert create_transfers(transfer(2, 4, 5, 7), now=at(0.5)) == ["ok"]
 
-    assert len(attempts) == 2
-    assert attempts[1].due_through > selectors.datetime_to_ns(at(5))
+    assert len(attempts) >= 2
+    assert attempts[-1].due_through > selectors.datetime_to_ns(at(5))
     assert balances(2) == (0, 0, 0, 100)
     assert selectors.pending_status_get(transfer_id=1) == PendingStatus.EXPIRED
     report = selectors.ledger_verify()
@@ -177,3 +178,68 @@ def test_verify_names_a_head_whose_next_timeout_was_changed():
 
     assert not report.ok
     assert "next timeout" in report.problem
+
+
+@pytest.mark.django_db
+def test_a_small_batch_ends_with_the_same_journal_and_audit_event_either_way(monkeypatch):
+    # On PostgreSQL this batch ends inside the database (minga_ledger_append); on SQLite in
+    # Python. Either way the hashes are the ones verify recomputes, and the audit event says
+    # what the general path says.
+    funded_pair()
+    sent = []
+    original = selectors.run_together
+
+    def spy(statements, **options):
+        sent.extend(st[0] for st in statements if isinstance(st, tuple))
+        return original(statements, **options)
+
+    monkeypatch.setattr(selectors, "run_together", spy)
+    results = create_transfers(
+        transfer(1, 2, 3, 10),
+        transfer(2, 2, 3, 5, flags=TF.PENDING, timeout=30),
+        transfer(3, 2, 3, 1, flags=TF.PENDING),
+        now=at(1),
+    )
+
+    assert results == ["ok", "ok", "ok"]
+    in_database = any("minga_ledger_append" in sql for sql in sent)
+    assert in_database == (connection.vendor == "postgresql")
+    head = selectors.ledger_head()
+    first = selectors.transfer_get(transfer_id=1)
+    assert [selectors.transfer_get(transfer_id=i).timestamp for i in (2, 3)] == [
+        first.timestamp + 1,
+        first.timestamp + 2,
+    ]
+    assert head.next_expiry == first.timestamp + 1 + 30 * 10**9
+    assert selectors.pending_status_get(transfer_id=3) == PendingStatus.PENDING
+    event = AuditEvent.objects.filter(action="ledger.transfers_create").last()
+    assert event.object_id == "1"
+    assert event.after == {
+        "created": 3,
+        "refused": 0,
+        "exists": 0,
+        "expired": 0,
+        "first_timestamp": first.timestamp,
+        "journal_hash": head.last_hash,
+        "transfers_count": head.transfers_count,
+    }
+    assert balances(2) == (6, 10, 0, 100)
+    report = selectors.ledger_verify()
+    assert report.ok, report.problem
+    assert audit_chain_verify().ok
+
+
+@pytest.mark.django_db
+def test_an_actor_whose_name_looks_like_a_marker_is_audited_all_the_same():
+    funded_pair()
+    name = "@@deferred:journal_hash@@ -9100000000000000001"
+
+    assert services.transfers_create(events=[transfer(1, 2, 3, 10)], actor=name, now=at(1)) == [
+        "ok"
+    ]
+
+    event = AuditEvent.objects.filter(action="ledger.transfers_create").last()
+    assert event.actor_label == name
+    assert event.after["journal_hash"] == selectors.ledger_head().last_hash
+    assert audit_chain_verify().ok
+    assert selectors.ledger_verify().ok
