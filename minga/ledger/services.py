@@ -393,25 +393,32 @@ def _attempt_batch(
         for t in expired:
             statuses[t.id] = PendingStatus.EXPIRED
 
-        def decide() -> tuple[Decision, dict[int, AccountState]]:
-            # The machine changes what it is given: each run starts from copies.
-            state = {i: replace(a) for i, a in accounts.items()}
+        def decide(state: dict[int, AccountState]) -> Decision:
+            # The machine changes the states it is given, and adds to the transfers.
             machine = TransferMachine(
                 accounts=state,
                 transfers=dict(transfers),
                 pending_status=dict(statuses),
                 first_timestamp=first_ts,
             )
-            return machine.run(events), state
+            return machine.run(events)
 
-        decision, decided = decide()
+        decided = accounts
+        decision = decide(decided)
         if not read_taken and any(r != "ok" for r in decision.results):
-            (taken_rows,) = selectors.run_together(
-                [selectors.transfers_sql({e.id for e in events}) or _NOTHING]
+            # Decided without the taken ids: decided again with them, from the accounts as
+            # they are (still locked, so unchanged) with the due reservations released again.
+            taken_rows, account_rows = selectors.run_together(
+                [
+                    selectors.transfers_sql({e.id for e in events}) or _NOTHING,
+                    selectors.accounts_lock_sql(account_ids) or _NOTHING,
+                ]
             )
             for r in taken_rows:
                 transfers[int(r[0])] = selectors.transfer_from_row(r)
-            decision, decided = decide()
+            decided = {int(r[0]): selectors.account_from_row(r) for r in account_rows}
+            expire_pending(decided, expired)
+            decision = decide(decided)
         if not decision.created and not expired:
             return decision.results, 0
         writes = _write(head, decision, expired, decided, first_ts)
