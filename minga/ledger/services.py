@@ -471,9 +471,9 @@ def _append_in_database(
 ) -> list[str] | None:
     """Ends a batch that posts or voids nothing inside PostgreSQL, with its accounts locked: it
     is decided here (its answers do not depend on its timestamps, which only the locked head
-    gives), its balances are written, and minga_ledger_append() (ledger migration 0004) locks
-    the journal head, stamps, chains and writes the transfers, and appends the audit event, in
-    the same round trip as the COMMIT. None, having written nothing, when an event is refused
+    gives); minga_ledger_append() (ledger migration 0004) writes the balances, locks the
+    journal head, stamps, chains and writes the transfers, and appends the audit event, in the
+    same round trip as the COMMIT. None, having written nothing, when an event is refused
     or the audit event cannot be templated: the caller goes on the general way."""
     state = {i: replace(a) for i, a in accounts.items()}
     machine = TransferMachine(
@@ -526,13 +526,22 @@ def _append_in_database(
         "ledger.transfer",
         str(created[0].id),
     ]
+    touched = [a for a in state.values() if a.touched]
+    params += [
+        [id_text(a.id) for a in touched],
+        [a.flags for a in touched],
+        [a.debits_pending for a in touched],
+        [a.debits_posted for a in touched],
+        [a.credits_pending for a in touched],
+        [a.credits_posted for a in touched],
+    ]
     call = (
         "SELECT minga_ledger_append(%s, %s::text[], %s::text[], %s::text[], %s::bigint[], "
         "%s::bigint[], %s::integer[], %s::integer[], %s::bigint[], %s::text[], %s::bigint[], "
-        "%s::bigint[], %s::text[], %s, %s, %s, %s::text[], %s, %s, %s, %s, %s, %s, %s)"
+        "%s::bigint[], %s::text[], %s, %s, %s, %s::text[], %s, %s, %s, %s, %s, %s, %s, "
+        "%s::text[], %s::integer[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])"
     )
-    touched = [a for a in state.values() if a.touched]
-    rows = selectors.run_together([*_balances_sql(touched), (call, params)], then_commit=True)
+    rows = selectors.run_together([(call, params)], then_commit=True)
     _next_expiry_seen[connection.alias] = rows[-1][0][0]
     return decision.results
 

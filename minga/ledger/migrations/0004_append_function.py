@@ -1,6 +1,6 @@
 """minga_ledger_append(): the serialised end of a batch that posts or voids nothing, run inside
 PostgreSQL so that the journal head is held for no client round trip. The caller has locked the
-accounts, decided every event (all ok) and updated the balances; the function locks the journal
+accounts and decided every event (all ok); the function writes the balances, locks the journal
 head, gives the transfers their timestamps (max(now, last + 1), then one nanosecond apart),
 chains their hashes exactly as minga.ledger.domain.journal_hash does (sha256 of the previous
 hash, "|" and the canonical bytes, whose prefix up to the timestamp the caller sends), writes
@@ -23,7 +23,8 @@ CREATE OR REPLACE FUNCTION minga_ledger_append(
     p_ud128 text[], p_ud64 bigint[], p_ud32 bigint[], p_prefix text[], p_zero_id text,
     p_audit_canonical text, p_audit_after text, p_audit_markers text[], p_audit_seq_marker text,
     p_audit_at timestamptz, p_audit_actor integer, p_audit_actor_label text, p_audit_action text,
-    p_audit_object_type text, p_audit_object_id text
+    p_audit_object_type text, p_audit_object_id text, p_bal_ids text[], p_bal_flags integer[],
+    p_bal_dp bigint[], p_bal_dpo bigint[], p_bal_cp bigint[], p_bal_cpo bigint[]
 ) RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     head record;
@@ -34,6 +35,13 @@ DECLARE
     v_expires bigint;
     v_next_expiry bigint;
 BEGIN
+    -- The balances first: the accounts are locked already, the head not yet.
+    UPDATE ledger_account AS a
+       SET flags = v.flags, debits_pending = v.dp, debits_posted = v.dpo,
+           credits_pending = v.cp, credits_posted = v.cpo
+      FROM unnest(p_bal_ids, p_bal_flags, p_bal_dp, p_bal_dpo, p_bal_cp, p_bal_cpo)
+           AS v(id, flags, dp, dpo, cp, cpo)
+     WHERE a.id = v.id;
     SELECT last_timestamp, last_hash, transfers_count, expired_through, next_expiry INTO head
       FROM ledger_ledgerhead WHERE id = 1 FOR UPDATE;
     IF NOT FOUND THEN
