@@ -36,6 +36,24 @@ def audit_head_lock_sql() -> str:
     return f"SELECT last_seq, last_hash FROM core_auditchainhead WHERE id = 1{lock}"  # noqa: S608 - fixed SQL
 
 
+def _audit_fields(
+    *, actor: Any, action: str, object_type: str, object_id: object, before: Any, after: Any
+) -> dict[str, Any]:
+    """An event's fields as stored and hashed, but for its place in the chain."""
+    actor_obj = actor if getattr(actor, "pk", None) is not None else None
+    return {
+        "actor": actor_obj,
+        "actor_label": (
+            actor_obj.get_username() if actor_obj is not None else str(actor or "system")
+        ),
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+    }
+
+
 def _audit_event(
     *,
     head: AuditHead,
@@ -48,36 +66,29 @@ def _audit_event(
     now: datetime,
 ) -> dict[str, Any]:
     """The fields of the event that follows `head`, its hash included."""
-    actor_obj = actor if getattr(actor, "pk", None) is not None else None
-    actor_label = actor_obj.get_username() if actor_obj is not None else str(actor or "system")
-    before_j, after_j = _jsonable(before), _jsonable(after)
+    fields = _audit_fields(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        before=before,
+        after=after,
+    )
     seq = head.last_seq + 1
     digest = audit_hash(
         head.last_hash,
         audit_canonical_bytes(
             seq=seq,
             at=now,
-            actor_label=actor_label,
+            actor_label=fields["actor_label"],
             action=action,
             object_type=object_type,
-            object_id=str(object_id),
-            before=before_j,
-            after=after_j,
+            object_id=fields["object_id"],
+            before=fields["before"],
+            after=fields["after"],
         ),
     )
-    return {
-        "seq": seq,
-        "at": now,
-        "actor": actor_obj,
-        "actor_label": actor_label,
-        "action": action,
-        "object_type": object_type,
-        "object_id": str(object_id),
-        "before": before_j,
-        "after": after_j,
-        "prev_hash": head.last_hash,
-        "hash": digest,
-    }
+    return {**fields, "seq": seq, "at": now, "prev_hash": head.last_hash, "hash": digest}
 
 
 def audit_append_statements(
@@ -179,15 +190,13 @@ def audit_template(
     for key in deferred_texts:
         values[key] = _TEXT_MARKER.format(key)
         markers[key] = json.dumps(values[key])[1:-1]
-    fields = _audit_event(
-        head=AuditHead(last_seq=_INT_MARKER - 1, last_hash=GENESIS_HASH),
+    fields = _audit_fields(
         actor=actor,
         action=action,
         object_type=object_type,
         object_id=object_id,
         before=None,
         after=values,
-        now=now,
     )
     seq_marker = str(_INT_MARKER)
     canonical = audit_canonical_bytes(
