@@ -184,6 +184,8 @@ def main() -> int:
     if args.part:
         print(json.dumps(part(args.database, args.households)))
         return 0
+    # Other work on the machine slows every figure: the load is printed with them.
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = _run_part(str(Path(tmp) / "bench.sqlite3"), args.households)
     _psql("DROP DATABASE IF EXISTS minga_bench_socialincome")
@@ -193,6 +195,7 @@ def main() -> int:
     finally:
         _psql("DROP DATABASE IF EXISTS minga_bench_socialincome")
     print(f"monthly issuance for {args.households:,} households (target: under 60 s each)")
+    print(f"load average (1 min) before the run {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
     print(f"{'database':<12} {'issue':>10} {'rerun':>10} {'raw insert':>12} {'issue/raw':>10}")
     for name, r in (("SQLite", sqlite), ("PostgreSQL", pg)):
         print(

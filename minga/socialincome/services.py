@@ -11,12 +11,14 @@ what the ledger holds. The ledger is the truth; these rows say what each transfe
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -991,40 +993,97 @@ class RunReport:
     per_category: dict[str, int] = field(default_factory=dict)
 
 
+def _copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
+    """Rows as COPY's text format. The rows written here hold only integers, zero-padded
+    decimal ids, dates and aware datetimes, whose str() is already what COPY reads (ISO dates
+    whatever the server's DateStyle) and holds no tab, newline or backslash to escape."""
+    for value in rows[0]:
+        assert isinstance(value, int | date) or (isinstance(value, str) and value.isdigit()), (
+            f"COPY text needs no escaping only for integers, digit ids and dates: {value!r}"
+        )
+    return "".join(["\t".join(map(str, row)) + "\n" for row in rows])
+
+
+def _copy(table: str, names: str, text: str) -> None:
+    # Django's error classes (IntegrityError, ...), with psycopg's error as the cause.
+    with (
+        connection.wrap_database_errors,
+        connection.connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
+
+
 def _insert_ignoring_existing(
     table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """A plain multi-row INSERT that skips rows already there (a rerun after a crash). The ORM's
-    bulk_create builds a model instance per row, which costs more than the ledger batch itself
-    at a million rows."""
+    """Inserts rows, skipping those already there (written by another run of the same command).
+    The ORM's bulk_create builds a model instance per row, which costs more than the ledger
+    batch itself at a million rows."""
     if not rows:
         return
     names = ", ".join(columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY into a scratch table shaped like the target's columns, then one INSERT that
-            # skips conflicts: COPY itself cannot skip them.
-            assert connection.in_atomic_block, "the scratch table lives for one transaction"
-            scratch = f"scratch_{table}"
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {scratch} ON COMMIT DROP AS "  # noqa: S608 - fixed names
-                f"SELECT {names} FROM {table} WITH NO DATA"
-            )
-            with cursor.cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "  # noqa: S608 - fixed names
-                "ON CONFLICT DO NOTHING"
-            )
-            cursor.execute(f"TRUNCATE {scratch}")
-        else:
-            marks = ", ".join(["%s"] * len(columns))
+    if connection.vendor != "postgresql":
+        marks = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks}) "  # noqa: S608 - fixed names
                 "ON CONFLICT DO NOTHING",
                 rows,
             )
+        return
+    assert connection.in_atomic_block, "the rows and the scratch table live in one transaction"
+    text = _copy_text(rows)
+    try:
+        # The callers leave out what they found done, so the rows are almost always new: COPY
+        # them straight in, and let the table's unique constraints say otherwise.
+        with transaction.atomic():
+            _copy(table, names, text)
+        return
+    except IntegrityError:
+        pass  # a concurrent run wrote some of them first: rolled back to the savepoint
+    # COPY cannot skip conflicts: into a scratch table shaped like the target's columns, then
+    # one INSERT that skips them (about twice the work of the straight COPY).
+    scratch = f"scratch_{table}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {scratch} ON COMMIT DROP AS "  # noqa: S608 - fixed names
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        _copy(scratch, names, text)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "  # noqa: S608 - fixed names
+            "ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(f"TRUNCATE {scratch}")
+
+
+def _derived_ids(head: Sequence[object], tails: Sequence[tuple[object, ...]]) -> list[int]:
+    """domain.derived_id(*head, *tail) for every tail, with the common head joined once: a
+    million ids of one run cost a third of calling derived_id a million times. The first one is
+    checked against derived_id itself, so the two cannot drift apart."""
+    prefix = "|".join(["minga.socialincome", *(str(p) for p in head), ""])
+    sha256, from_bytes = hashlib.sha256, int.from_bytes
+    ids = [
+        from_bytes(sha256((prefix + "|".join(map(str, t))).encode()).digest()[:16], "big")
+        for t in tails
+    ]
+    assert not ids or ids[0] == derived_id(*head, *tails[0]), "the same ids as derived_id"
+    # 0 and 2^128 - 1 are reserved by the ledger; a sha256 prefix hitting them is ~2^-127.
+    assert 0 not in ids and (1 << 128) - 1 not in ids, "a derived id is never a reserved one"
+    return ids
+
+
+def _wallets_of(programme: Programme) -> dict[tuple[int, int], tuple[int, str]]:
+    """{(household id, category id): (wallet id, account id)} of the programme's wallets."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w.id, w.household_id, w.category_id, w.account_id "  # noqa: S608 - fixed names
+            f"FROM {Wallet._meta.db_table} w JOIN {Category._meta.db_table} c "
+            "ON c.id = w.category_id WHERE c.programme_id = %s",
+            [programme.pk],
+        )
+        return {(h, c): (pk, account) for pk, h, c, account in cursor.fetchall()}
 
 
 def _wallets_ensure(
@@ -1033,32 +1092,31 @@ def _wallets_ensure(
     """Wallet rows and their ledger accounts (debits must not exceed credits) for each
     (household id, category): {(household id, category id): (wallet id, account id)}. Ledger
     first, then the rows: both steps are idempotent."""
-
-    def read() -> dict[tuple[int, int], tuple[int, str]]:
-        return {
-            (h, c): (pk, account)
-            for pk, h, c, account in Wallet.objects.filter(
-                category__programme=programme
-            ).values_list("pk", "household_id", "category_id", "account_id")
-        }
-
-    existing = read()
-    missing = [(h, c) for h, c in pairs if (h, c.pk) not in existing]
-    for start in range(0, len(missing), BATCH):
-        chunk = missing[start : start + BATCH]
-        ids = [derived_id("wallet", h, c.pk) for h, c in chunk]
+    existing = _wallets_of(programme)
+    missing = [(h, c) for h, c in pairs if (h, c.id) not in existing]
+    if not missing:
+        return existing
+    ids = _derived_ids(("wallet",), [(h, c.id) for h, c in missing])
+    # In id order: each batch then adds to the end of the ledger's id indexes instead of all
+    # over them, and the accounts' rows lie in id order.
+    ordered = sorted(zip(ids, missing, strict=True), key=itemgetter(0))
+    rows: list[tuple[int, int, str]] = []
+    for start in range(0, len(ordered), BATCH):
+        chunk = ordered[start : start + BATCH]
         events = [
             AccountEvent(id=i, ledger=c.ledger, code=ACCOUNT_WALLET, flags=LIMITED)
-            for i, (_h, c) in zip(ids, chunk, strict=True)
+            for i, (_h, c) in chunk
         ]
         _ledger_ok(ledger.accounts_create(events=events, actor="socialincome", now=now), "wallet")
-        with transaction.atomic():
-            _insert_ignoring_existing(
-                Wallet._meta.db_table,
-                ("household_id", "category_id", "account_id"),
-                [(h, c.pk, id_text(i)) for i, (h, c) in zip(ids, chunk, strict=True)],
-            )
-    return read() if missing else existing
+        rows += [(h, c.id, id_text(i)) for i, (h, c) in chunk]
+    # All the rows in one transaction, after their accounts: a crash before it commits leaves
+    # accounts without rows, and the rerun's accounts_create answers `exists` for them. In
+    # account order, so that wallet ids follow the accounts' order (see month_issue).
+    with transaction.atomic():
+        _insert_ignoring_existing(
+            Wallet._meta.db_table, ("household_id", "category_id", "account_id"), rows
+        )
+    return _wallets_of(programme)
 
 
 def issue_transfer_id(
@@ -1096,47 +1154,56 @@ def month_issue(
             "wallet_id", flat=True
         )
     )
-    todo = [e for e in due if wallets[(e.household_id, e.category.pk)][0] not in done]
+    categories = {e.category.id: e.category for e in due}
+    fund_of = {c: int(category.fund_account_id) for c, category in categories.items()}
+    # (wallet id, wallet account id, household id, category id, amount) of what is left to
+    # issue, in wallet order, which is the wallet accounts' order (_wallets_ensure): a batch
+    # then updates, locks and indexes neighbouring rows of the accounts and wallets instead of
+    # rows all over a million of them. Wallet ids are unique: tuples compare on them alone.
+    todo = sorted(
+        (*wallet, e.household_id, e.category.id, e.amount)
+        for e in due
+        if (wallet := wallets[(e.household_id, e.category.id)])[0] not in done
+    )
     report.done_before = len(due) - len(todo)
     if progress:
         progress(report.done_before, report.due)
+    head = ("issue", programme.pk, period_label(period))
+    month = period.year * 100 + period.month
+    per_category: dict[int, int] = {}
     for start in range(0, len(todo), chunk_size):
         chunk = todo[start : start + chunk_size]
+        ids = _derived_ids(head, [(h, c) for _w, _a, h, c, _m in chunk])
         events = [
             TransferEvent(
-                id=issue_transfer_id(programme, period, e.household_id, e.category.pk),
-                debit_account_id=int(e.category.fund_account_id),
-                credit_account_id=int(wallets[(e.household_id, e.category.pk)][1]),
-                amount=e.amount,
-                ledger=e.category.ledger,
+                id=i,
+                debit_account_id=fund_of[c],
+                credit_account_id=int(account),
+                amount=amount,
+                ledger=categories[c].ledger,
                 code=TRANSFER_ISSUE,
-                user_data_32=period.year * 100 + period.month,
+                user_data_32=month,
             )
-            for e in chunk
+            for i, (_w, account, _h, c, amount) in zip(ids, chunk, strict=True)
         ]
         results = ledger.transfers_create(events=events, actor="socialincome", now=now)
+        # What a crash left in the ledger is recorded as it is, never recomputed.
         stored = _stored_where_not_ok(events, results)
-        rows: list[tuple[Any, ...]] = []
-        for e, event, result in zip(chunk, events, results, strict=True):
-            amount = event.amount if result == "ok" else stored[event.id]
-            rows.append(
-                (
-                    wallets[(e.household_id, e.category.pk)][0],
-                    e.category.pk,
-                    period,
-                    amount,
-                    id_text(event.id),
-                    now,
-                )
-            )
-            report.per_category[e.category.code] = (
-                report.per_category.get(e.category.code, 0) + amount
-            )
-            report.amount += amount
+        amounts = [
+            ev.amount if r == "ok" else stored[ev.id] for ev, r in zip(events, results, strict=True)
+        ]
+        rows = [
+            (wallet_id, c, period, amount, id_text(i), now)
+            for i, (wallet_id, _a, _h, c, _m), amount in zip(ids, chunk, amounts, strict=True)
+        ]
         _issuance_record(actor=actor, programme=programme, period=period, rows=rows, now=now)
+        for (_w, _a, _h, c, _m), amount in zip(chunk, amounts, strict=True):
+            per_category[c] = per_category.get(c, 0) + amount
+        report.amount += sum(amounts)
         report.written += len(rows)
         if progress:
             progress(report.done_before + report.written, report.due)
+    report.per_category = {categories[c].code: amount for c, amount in per_category.items()}
     return report
 
 
@@ -1233,7 +1300,15 @@ def credits_expire(
         progress(report.done_before, report.due)
     for start in range(0, len(todo), chunk_size):
         chunk = todo[start : start + chunk_size]
-        ids = {w.pk: derived_id("expire", programme.pk, period_label(through), w.pk) for w in chunk}
+        ids = dict(
+            zip(
+                [w.pk for w in chunk],
+                _derived_ids(
+                    ("expire", programme.pk, period_label(through)), [(w.pk,) for w in chunk]
+                ),
+                strict=True,
+            )
+        )
         # What a crash left in the ledger is recorded as it is, never recomputed.
         already = ledger_selectors.transfers_get(transfer_ids=list(ids.values()))
         states = ledger_selectors.accounts_get(account_ids=[int(w.account_id) for w in chunk])
@@ -1269,26 +1344,17 @@ def credits_expire(
         if events:
             results = ledger.transfers_create(events=events, actor="socialincome", now=now)
             stored = _stored_where_not_ok(events, results)
-            for event in events:
-                if event.id in stored:
-                    wallet_id = next(k for k, v in ids.items() if v == event.id)
-                    amounts[wallet_id] = stored[event.id]
+            wallet_of = {tid: wallet_id for wallet_id, tid in ids.items()}
+            for transfer_id, amount in stored.items():
+                amounts[wallet_of[transfer_id]] = amount
         rows = [
-            Expiry(
-                wallet=w,
-                category=w.category,
-                through_period_date=through,
-                amount=amounts[w.pk],
-                transfer_id=id_text(ids[w.pk]),
-                expired_at=now,
-            )
-            for w in chunk
+            (w.pk, w.category_id, through, amounts[w.pk], id_text(ids[w.pk]), now) for w in chunk
         ]
         _expiry_record(actor=actor, programme=programme, through=through, rows=rows, now=now)
-        for row in rows:
-            report.amount += row.amount
-            code = row.category.code
-            report.per_category[code] = report.per_category.get(code, 0) + row.amount
+        for w in chunk:
+            report.amount += amounts[w.pk]
+            code = w.category.code
+            report.per_category[code] = report.per_category.get(code, 0) + amounts[w.pk]
         report.written += len(rows)
         if progress:
             progress(report.done_before + report.written, report.due)
@@ -1297,9 +1363,15 @@ def credits_expire(
 
 @transaction.atomic
 def _expiry_record(
-    *, actor: Any, programme: Programme, through: date, rows: list[Expiry], now: datetime
+    *, actor: Any, programme: Programme, through: date, rows: list[tuple[Any, ...]], now: datetime
 ) -> None:
-    Expiry.objects.bulk_create(rows, ignore_conflicts=True)
+    """Records a batch the ledger holds: (wallet id, category id, through period, amount,
+    transfer id, expired at) per row, and one audit event for the batch."""
+    _insert_ignoring_existing(
+        Expiry._meta.db_table,
+        ("wallet_id", "category_id", "through_period_date", "amount", "transfer_id", "expired_at"),
+        rows,
+    )
     audit_record(
         actor=actor,
         action="socialincome.credits_expire",
@@ -1308,7 +1380,7 @@ def _expiry_record(
         after={
             "through": period_label(through),
             "wallets": len(rows),
-            "amount": sum(r.amount for r in rows),
+            "amount": sum(r[3] for r in rows),
         },
         now=now,
     )

@@ -15,6 +15,15 @@ pytestmark = pytest.mark.django_db
 
 JAN = date(2026, 1, 1)
 FEB = date(2026, 2, 1)
+ISSUANCE_COLUMNS = (
+    "id",
+    "wallet_id",
+    "category_id",
+    "period_date",
+    "amount",
+    "transfer_id",
+    "issued_at",
+)
 
 MODELS = (
     models.Programme,
@@ -111,6 +120,32 @@ def test_a_month_is_issued_by_band_and_eligibility(world):
         ("H3", "homecare"): 500,
     }
     identities_hold(world)
+
+
+def test_each_issuance_is_the_ledger_transfer_with_the_documented_derived_id(world):
+    services.month_issue(actor=world.official, programme=world.programme, period=JAN, now=NOW)
+
+    issuances = list(models.Issuance.objects.select_related("wallet"))
+    assert len(issuances) == 6
+    for issuance in issuances:
+        expected = services.issue_transfer_id(
+            world.programme, JAN, issuance.wallet.household_id, issuance.category_id
+        )
+        assert int(issuance.transfer_id) == expected
+        transfer = ledger.transfer_get(transfer_id=expected)
+        assert transfer.amount == issuance.amount
+        assert transfer.credit_account_id == int(issuance.wallet.account_id)
+
+
+def test_rows_already_written_are_skipped_and_the_missing_ones_written(world):
+    # What a second run of the same command meets: some of its rows are there already.
+    services.month_issue(actor=world.official, programme=world.programme, period=JAN, now=NOW)
+    kept = list(models.Issuance.objects.order_by("id").values_list(*ISSUANCE_COLUMNS))
+    models.Issuance.objects.filter(id__in=[kept[1][0], kept[4][0]]).delete()
+
+    services._insert_ignoring_existing(models.Issuance._meta.db_table, ISSUANCE_COLUMNS, kept)
+
+    assert list(models.Issuance.objects.order_by("id").values_list(*ISSUANCE_COLUMNS)) == kept
 
 
 def test_issuing_a_month_twice_issues_nothing_more(world):
