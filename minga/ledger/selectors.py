@@ -176,8 +176,9 @@ def run_together(
         # go as one simple query, one message each way, and nextset() walks their results.
         assert not any(isinstance(st, Many) for st in statements), "SQLite only"
         sql = ";\n".join(statement for statement, _params in statements)  # type: ignore[misc]
-        if then_commit and len(connection.atomic_blocks) == 1:
-            # Only from the outermost block: inside another (a test's, say) it commits that.
+        if then_commit and len(connection.atomic_blocks) <= 1:
+            # Only from the outermost block (or a transaction opened by hand outside any):
+            # inside another block (a test's, say) it would commit that one.
             sql += ";\nCOMMIT"
         params = [p for _statement, statement_params in statements for p in statement_params]  # type: ignore[misc]
         rows: list[list[tuple[Any, ...]]] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from minga.core.services import (
@@ -340,16 +341,31 @@ def _attempt_batch(
     attempt back and runs it again knowing it. See docs/ledger.md, "How it works"."""
     now_ns = selectors.datetime_to_ns(now)
     postgres = connection.vendor == "postgresql"
+    referenced_ids = {e.pending_id for e in events if e.flags & (F_POST | F_VOID)}
+    referenced_ids.discard(0)
+    account_ids = set(plan.accounts)
+    for e in events:
+        account_ids.add(e.debit_account_id)
+        account_ids.add(e.credit_account_id)
+    account_ids.discard(0)
+    seen = _next_expiry_seen.get(connection.alias, 0)
+    look_for_due = plan.due_through > now_ns or (seen is not None and seen <= now_ns)
+    known = not look_for_due and not referenced_ids
+    # A small batch that posts or voids nothing may end inside the database, where the heads
+    # are held for no round trip (_append_in_database).
+    in_database = (
+        postgres
+        and known
+        and not plan.general
+        and not plan.read_taken
+        and 0 < len(events) <= SMALL_BATCH
+    )
+    if in_database and not connection.in_atomic_block:
+        results = _in_database_own_transaction(events, account_ids, actor, now, now_ns)
+        if results is not None:
+            return results, 0
+        in_database = False
     with transaction.atomic(durable=True):
-        referenced_ids = {e.pending_id for e in events if e.flags & (F_POST | F_VOID)}
-        referenced_ids.discard(0)
-        account_ids = set(plan.accounts)
-        for e in events:
-            account_ids.add(e.debit_account_id)
-            account_ids.add(e.credit_account_id)
-        account_ids.discard(0)
-        seen = _next_expiry_seen.get(connection.alias, 0)
-        look_for_due = plan.due_through > now_ns or (seen is not None and seen <= now_ns)
         # On PostgreSQL the ids are not read before deciding: the primary key refuses a taken
         # one at the insert, and the attempt runs again reading them. A batch decided with a
         # failure reads them too, since `exists` comes before every other answer.
@@ -362,16 +378,6 @@ def _attempt_batch(
             "referenced": selectors.transfers_sql(referenced_ids),
             "accounts": selectors.accounts_lock_sql(account_ids),
         }
-        known = not look_for_due and not referenced_ids
-        # A small batch that posts or voids nothing may end inside the database, where the
-        # heads are held for no round trip (_append_in_database).
-        in_database = (
-            postgres
-            and known
-            and not plan.general
-            and not plan.read_taken
-            and 0 < len(events) <= SMALL_BATCH
-        )
         if known and not in_database:
             reads.update(_decision_reads(events, [], read_taken))
         rows = _run_named(reads)
@@ -490,6 +496,35 @@ def _attempt_batch(
             selectors.run_together(writes)
             audit_record(**audit)
     return decision.results, len(expired)
+
+
+def _in_database_own_transaction(
+    events: Sequence[TransferEvent],
+    account_ids: set[int],
+    actor: Any,
+    now: datetime,
+    now_ns: int,
+) -> list[str] | None:
+    """_append_in_database in a transaction of its own, opened by the first statement and
+    committed by the last (two round trips in all: psycopg, in autocommit outside an atomic
+    block, sends no BEGIN of its own). None, having rolled back, where _append_in_database
+    declines: the caller then runs the batch in a transaction.atomic block."""
+    statement = selectors.accounts_lock_sql(account_ids) or _NOTHING
+    assert isinstance(statement, tuple), "a single statement"
+    lock_sql, lock_params = statement
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw.autocommit, "outside an atomic block, Django's connection is in autocommit"
+    try:
+        with connection.wrap_database_errors, raw.cursor() as cursor:
+            cursor.execute("BEGIN;\n" + lock_sql, lock_params)
+            cursor.nextset()  # past BEGIN's empty result
+            accounts = {int(r[0]): selectors.account_from_row(r) for r in cursor.fetchall()}
+        results = _append_in_database(events, accounts, actor, now, now_ns)
+    finally:
+        if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            raw.execute("ROLLBACK")
+    return results
 
 
 # What minga_ledger_append() answers for a batch it cannot decide as the Python path would.

@@ -243,3 +243,28 @@ def test_an_actor_whose_name_looks_like_a_marker_is_audited_all_the_same():
     assert event.after["journal_hash"] == selectors.ledger_head().last_hash
     assert audit_chain_verify().ok
     assert selectors.ledger_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_any_transaction_each_way_of_ending_a_batch_commits_or_leaves_nothing(
+    ledger_transactional,
+):
+    # Outside an atomic block a small batch on PostgreSQL opens and commits its own
+    # transaction; a refusal, a replay and a due reservation each leave it rolled back first.
+    funded_pair()
+    assert create_transfers(transfer(1, 2, 3, 10)) == ["ok"]
+    assert create_transfers(transfer(2, 2, 3, 1000)) == ["exceeds_credits"]
+    assert create_transfers(transfer(1, 2, 3, 10)) == ["exists"]
+    create_transfers(transfer(3, 2, 3, 50, flags=TF.PENDING, timeout=1), now=at(0))
+    assert create_transfers(transfer(4, 3, 2, 1), now=at(5)) == ["ok"]
+
+    assert balances(2) == (0, 10, 0, 101)
+    assert selectors.pending_status_get(transfer_id=3) == PendingStatus.EXPIRED
+    assert not connection.in_atomic_block
+    if connection.vendor == "postgresql":
+        assert connection.connection.info.transaction_status.name == "IDLE"
+    else:
+        assert not connection.connection.in_transaction
+    report = selectors.ledger_verify()
+    assert report.ok, report.problem
+    assert audit_chain_verify().ok
