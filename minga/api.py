@@ -9,6 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from minga.apierrors import FieldError
+
+__all__ = ["FieldError", "api"]
+
 api = NinjaAPI(
     title="Minga API",
     version="1",
@@ -53,14 +57,6 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         {"message": exc.message, "field": getattr(exc, "field", "")},
         status=exc.status_code,
     )
-
-
-class FieldError(HttpError):
-    """A 4xx answer that names the field at fault."""
-
-    def __init__(self, status_code: int, message: str, field: str = "") -> None:
-        super().__init__(status_code, message)
-        self.field = field
 
 
 def mount_app_routers() -> None:

@@ -93,3 +93,32 @@ def test_minga_serve_refuses_a_bad_port_naming_where_it_came_from(args, env, mes
 
     assert result.returncode == 2
     assert result.stderr.strip() == message
+
+
+@pytest.mark.parametrize(
+    ("first", "path"),
+    [
+        ("socialincome", "/api/v1/socialincome/programmes/x/changes"),
+        ("ledger", "/api/v1/ledger/transfers/1"),
+    ],
+)
+def test_an_apps_api_imported_before_the_api_is_mounted_whole(first, path):
+    # minga.api imports every app's api module; one imported first must not be mounted while it
+    # is still half-defined (its endpoints defined after the import would answer 404).
+    script = (
+        "import django; django.setup()\n"
+        f"import minga.{first}.api\n"
+        "from django.urls import resolve\n"
+        f"print(resolve({path!r}).url_name)\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MINGA_TEST"))}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "minga.settings.test"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr

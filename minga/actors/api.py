@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from minga.api import FieldError
+from minga.apierrors import FieldError
 
 from . import selectors
 from .models import Classification

@@ -13,7 +13,7 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from minga.accounts.auth import TokenAuth
-from minga.api import FieldError
+from minga.apierrors import FieldError
 from minga.core.roles import Role
 
 from . import services

@@ -14,7 +14,7 @@ from ninja.security import django_auth
 from pydantic import Field
 
 from minga.accounts.auth import TokenAuth
-from minga.api import FieldError
+from minga.apierrors import FieldError
 from minga.core.roles import Role
 from minga.territories.selectors import territory_by_code
 

@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BeforeValidator, ConfigDict, Field, StrictInt
 
 from minga.accounts.auth import TokenAuth
-from minga.api import FieldError
+from minga.apierrors import FieldError
 from minga.core.roles import Role
 
 from . import selectors, services

@@ -7,7 +7,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from minga.api import FieldError
+from minga.apierrors import FieldError
 
 from .models import Territory
 from .selectors import (

@@ -1,7 +1,6 @@
 """Parameter changes and new categories, proposed by officials and decided by the programme's
 board in a recorded vote: services, the programme page and the API."""
 
-import importlib
 import json
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
@@ -37,9 +36,6 @@ def governed(world: World) -> World:
 def clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
     fixed = SimpleNamespace(now=lambda: CLOCK)
     monkeypatch.setattr(views, "timezone", fixed)
-    # minga.api first: it mounts every app's router, and an app's API module imported before it
-    # would be mounted half-defined (minga.api imports it while it is still importing).
-    importlib.import_module("minga.api")
     monkeypatch.setattr("minga.socialincome.api.timezone", fixed)
     return CLOCK
 
