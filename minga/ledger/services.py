@@ -233,10 +233,7 @@ def accounts_create(
                     )
                 return results
         except IntegrityError as error:
-            cause = error.__cause__
-            table = getattr(getattr(cause, "diag", None), "table_name", None)
-            taken = getattr(cause, "sqlstate", None) == "23505" and table == "ledger_account"
-            if read_existing or not taken:
+            if read_existing or not _id_taken(error, ("ledger_account",)):
                 raise
     raise AssertionError("the last attempt reads the accounts and answers")
 
@@ -274,15 +271,15 @@ class _Retry(Exception):
         self.plan = plan
 
 
-def _id_taken(error: IntegrityError) -> bool:
-    """A concurrent writer created a transfer with one of this batch's ids first."""
+def _id_taken(
+    error: IntegrityError, tables: tuple[str, ...] = ("ledger_transfer", "ledger_pendingtransfer")
+) -> bool:
+    """The database refused a duplicate key in one of these tables (PostgreSQL's unique
+    violation): a concurrent writer, or a batch that skipped reading its ids, met an id taken."""
     cause = error.__cause__
     diag = getattr(cause, "diag", None)
     table = getattr(diag, "table_name", None)
-    return getattr(cause, "sqlstate", None) == "23505" and table in (
-        "ledger_transfer",
-        "ledger_pendingtransfer",
-    )
+    return getattr(cause, "sqlstate", None) == "23505" and table in tables
 
 
 # The earliest pending timeout this process last saw under the head lock (None: none pending;

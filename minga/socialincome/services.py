@@ -1040,8 +1040,10 @@ def _insert_ignoring_existing(
         with transaction.atomic():
             _copy(table, names, text)
         return
-    except IntegrityError:
-        pass  # a concurrent run wrote some of them first: rolled back to the savepoint
+    except IntegrityError as error:
+        if getattr(error.__cause__, "sqlstate", None) != "23505":
+            raise  # not a duplicate: a bad row, which the caller must hear about
+        # A concurrent run wrote some of them first; the savepoint rolled the COPY back.
     # COPY cannot skip conflicts: into a scratch table shaped like the target's columns, then
     # one INSERT that skips them (about twice the work of the straight COPY).
     scratch = f"scratch_{table}"

@@ -212,6 +212,19 @@ def test_an_unknown_parameter_is_refused_by_its_key(world):
 # --- services: the board's decision -------------------------------------------------------------
 
 
+def proposal_form(world: World, summary: str) -> dict[str, str]:
+    """The official's proposal form as the page fills it: every parameter in force."""
+    return {
+        "action": "propose",
+        "summary": summary,
+        "effective_date": "2026-04-01",
+        **{
+            f"param_{line.key.replace(':', '__')}": str(line.value)
+            for line in selectors.parameter_lines(programme=world.programme, on=CLOCK.date())
+        },
+    }
+
+
 def allotment_change(world: World, amount: int = 2500) -> models.ParameterChange:
     return services.parameter_change_propose(
         actor=world.official,
@@ -343,15 +356,7 @@ def test_the_programme_page_offers_every_parameter_with_its_value(client, govern
 
 def test_an_official_proposes_a_change_from_the_programme_page(client, governed, clock):
     login(client, governed.official)
-    form = {
-        "action": "propose",
-        "summary": "Más horas de cuidado en el hogar",
-        "effective_date": "2026-04-01",
-        **{
-            f"param_{line.key.replace(':', '__')}": str(line.value)
-            for line in selectors.parameter_lines(programme=governed.programme, on=CLOCK.date())
-        },
-    }
+    form = proposal_form(governed, summary="Más horas de cuidado en el hogar")
     form["param_allotment__1__homecare"] = "2500"
 
     response = client.post(MANAGE, form, follow=True)
@@ -367,15 +372,7 @@ def test_a_bad_parameter_value_is_refused_by_its_field_and_nothing_is_proposed(
     client, governed, clock
 ):
     login(client, governed.official)
-    form = {
-        "action": "propose",
-        "summary": "Error",
-        "effective_date": "2026-04-01",
-        **{
-            f"param_{line.key.replace(':', '__')}": str(line.value)
-            for line in selectors.parameter_lines(programme=governed.programme, on=CLOCK.date())
-        },
-    }
+    form = proposal_form(governed, summary="Error")
     form["param_allotment__4__homecare"] = "9000"
     form["param_eligibility__childcare"] = "children"
 
@@ -390,15 +387,7 @@ def test_a_bad_parameter_value_is_refused_by_its_field_and_nothing_is_proposed(
 
 def test_a_proposal_that_breaks_the_bands_is_refused_by_the_field_at_fault(client, governed, clock):
     login(client, governed.official)
-    form = {
-        "action": "propose",
-        "summary": "Error",
-        "effective_date": "2026-04-01",
-        **{
-            f"param_{line.key.replace(':', '__')}": str(line.value)
-            for line in selectors.parameter_lines(programme=governed.programme, on=CLOCK.date())
-        },
-    }
+    form = proposal_form(governed, summary="Error")
     form["param_allotment__4__homecare"] = "9000"
 
     response = client.post(MANAGE, form)

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from minga.core.models import AuditEvent
 from minga.ledger import selectors as ledger
@@ -146,6 +147,20 @@ def test_rows_already_written_are_skipped_and_the_missing_ones_written(world):
     services._insert_ignoring_existing(models.Issuance._meta.db_table, ISSUANCE_COLUMNS, kept)
 
     assert list(models.Issuance.objects.order_by("id").values_list(*ISSUANCE_COLUMNS)) == kept
+
+
+def test_a_bad_row_among_those_written_in_bulk_is_refused_not_skipped(world):
+    services.month_issue(actor=world.official, programme=world.programme, period=JAN, now=NOW)
+    kept = list(models.Issuance.objects.order_by("id").values_list(*ISSUANCE_COLUMNS))
+    models.Issuance.objects.filter(id=kept[0][0]).delete()
+    bad = (kept[0][0], *kept[0][1:4], 0, *kept[0][5:])  # amount 0: the table's check refuses it
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        services._insert_ignoring_existing(
+            models.Issuance._meta.db_table, ISSUANCE_COLUMNS, [bad, *kept[1:]]
+        )
+
+    assert not models.Issuance.objects.filter(id=kept[0][0]).exists()
 
 
 def test_issuing_a_month_twice_issues_nothing_more(world):
