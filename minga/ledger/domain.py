@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntFlag, StrEnum
+from operator import attrgetter
 
 U128_MAX = (1 << 128) - 1
 U64_MAX = (1 << 64) - 1
@@ -233,7 +234,7 @@ def parse_u128(value: object) -> int:
 def id_text(number: int) -> str:
     """The stored form of a 128-bit id: zero-padded decimal, so text order is numeric order on
     every database and collation."""
-    return f"{number:039d}"
+    return str(number).zfill(39)  # what f"{number:039d}" gives, for a number >= 0, 2x faster
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,10 +321,20 @@ def check_batch(events: Sequence[object], kind: str) -> None:
         raise InvalidEvent(BATCH_MAX, kind, f"a batch holds at most {BATCH_MAX} items")
     expected = AccountEvent if kind == "accounts" else TransferEvent
     ranges = _ACCOUNT_RANGES if kind == "accounts" else _TRANSFER_RANGES
+    if set(map(type, events)) == {expected} and all(
+        _column_in_range(list(map(attrgetter(name), events)), limit) for name, limit in ranges
+    ):
+        return  # the usual case, checked a field at a time over the whole batch
     for index, event in enumerate(events):
         if not isinstance(event, expected):
             raise InvalidEvent(index, kind, f"must be a {expected.__name__}")
         _check_ranges(index, event, ranges)
+
+
+def _column_in_range(values: list[object], limit: int) -> bool:
+    """Whether every value is an int (not a bool) in [0, limit]; the batch's events are
+    checked one by one, to name the first bad one, only when not."""
+    return set(map(type, values)) == {int} and min(values) >= 0 and max(values) <= limit  # type: ignore[type-var,operator]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -661,6 +661,7 @@ def _write(
     created = decision.created
     prev = head.last_hash
     rows: list[tuple[Any, ...]] = []
+    zero = id_text(0)
     for t in created:
         prev = journal_hash(prev, t)
         rows.append(
@@ -672,9 +673,9 @@ def _write(
                 t.ledger,
                 t.code,
                 t.flags,
-                id_text(t.pending_id),
+                id_text(t.pending_id) if t.pending_id else zero,
                 t.timeout,
-                id_text(t.user_data_128),
+                id_text(t.user_data_128) if t.user_data_128 else zero,
                 t.user_data_64,
                 t.user_data_32,
                 t.timestamp,

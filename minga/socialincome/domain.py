@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 # Messages are translated when raised (in the language of the request or command that raised
 # them); gettext needs Django's settings only then, so the rules stay usable on their own.
@@ -42,6 +42,31 @@ def derived_id(*parts: object) -> int:
     number = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:16], "big")
     # 0 and 2^128 - 1 are reserved by the ledger; a sha256 prefix hitting them is ~2^-127.
     assert 0 < number < U128_MAX, "a derived id is never a reserved one"
+    return number
+
+
+# The low 64 bits of a sequential id: household (or wallet) id, then category id.
+SEQUENTIAL_MINOR_BITS = 20
+SEQUENTIAL_MAJOR_LIMIT = 1 << (64 - SEQUENTIAL_MINOR_BITS)
+
+
+def sequential_prefix(*parts: object) -> int:
+    """The high 64 bits of the sequential ids of one run: the first 8 bytes of
+    sha256("minga.socialincome|" + parts joined by "|"), shifted into place."""
+    text = "|".join(["minga.socialincome", *(str(p) for p in parts)])
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") << 64
+
+
+def sequential_id(prefix: int, major: int, minor: int) -> int:
+    """A derived ledger id that keeps the order of (major, minor) within its run:
+    prefix (sequential_prefix) + major x 2^20 + minor, for a household or wallet id `major`
+    below 2^44 and a category id `minor` below 2^20. A month's issuance written in household
+    order then adds to the end of every index on its ids instead of all over them (as ids
+    ordered in time do in TigerBeetle). Distinct runs differ in the high 64 bits."""
+    if not (0 < major < SEQUENTIAL_MAJOR_LIMIT and 0 < minor < 1 << SEQUENTIAL_MINOR_BITS):
+        raise ValueError(f"a sequential id needs 0 < {major} < 2^44 and 0 < {minor} < 2^20")
+    number = prefix | major << SEQUENTIAL_MINOR_BITS | minor
+    assert number < U128_MAX, "the all-ones id is reserved by the ledger"
     return number
 
 
@@ -78,8 +103,9 @@ def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-@dataclass(frozen=True)
-class MemberFacts:
+class MemberFacts(NamedTuple):
+    """One member as eligibility and bands see them (a tuple: a million are read per run)."""
+
     birth_date: date
     income_cents: int
     disability: bool

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from minga.core.fields import RowIdAutoField
+
 
 class Unit(models.TextChoices):
     # Hours are counted in hundredths (scale 2) so that quarter hours are exact.
@@ -214,7 +216,11 @@ class ImportRun(models.Model):
 
 
 class Wallet(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="wallets")
+    id = RowIdAutoField(primary_key=True)
+    # Indexed by si_wallet_unique, which starts with it.
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="wallets", db_index=False
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="wallets")
     account_id = models.CharField(max_length=39, unique=True)
 
@@ -270,7 +276,11 @@ class Issuance(models.Model):
     """A month's allotment credited to a wallet by one ledger transfer (id derived from
     programme, period, household and category, so a rerun answers `exists`)."""
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="issuances")
+    id = RowIdAutoField(primary_key=True)
+    # Indexed by si_issue_once, which starts with it.
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="issuances", db_index=False
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     period_date = models.DateField()  # the first day of the month
     amount = models.BigIntegerField()
@@ -292,7 +302,11 @@ class Expiry(models.Model):
     """Credits of the months up to `through_period_date` that were not spent in time, returned to
     the programme by one ledger transfer."""
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="expiries")
+    id = RowIdAutoField(primary_key=True)
+    # Indexed by si_expire_once, which starts with it.
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="expiries", db_index=False
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
     through_period_date = models.DateField()
     amount = models.BigIntegerField()

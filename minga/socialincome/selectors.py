@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.db.models import Avg, Count, Q, QuerySet, Sum
@@ -307,15 +307,15 @@ def households_of(*, programme: Programme) -> QuerySet[Household]:
 
 def member_facts(*, programme: Programme) -> dict[int, list[MemberFacts]]:
     facts: dict[int, list[MemberFacts]] = defaultdict(list)
-    for household_id, birth, income, disability in Member.objects.filter(
-        programme=programme
-    ).values_list("household_id", "birth_date", "income_cents", "disability"):
-        facts[household_id].append(MemberFacts(birth, income, disability))
+    make = MemberFacts._make
+    for household_id, *member in Member.objects.filter(programme=programme).values_list(
+        "household_id", "birth_date", "income_cents", "disability"
+    ):
+        facts[household_id].append(make(member))
     return facts
 
 
-@dataclass(frozen=True)
-class Entitlement:
+class Entitlement(NamedTuple):
     household_id: int
     category: Category
     amount: int
@@ -332,12 +332,20 @@ def entitlements(*, programme: Programme, period: date) -> list[Entitlement]:
     categories = [
         c for c in categories_of(programme=programme) if f"eligibility:{c.code}" in values
     ]
+    rules = [(c, str(values[f"eligibility:{c.code}"])) for c in categories]
+    # The allotment of each (band, category), looked up once instead of once per household.
+    allotment = {
+        (b.number, c.pk): int(values[f"allotment:{b.number}:{c.code}"])
+        for b in bands
+        for c in categories
+        if f"allotment:{b.number}:{c.code}" in values
+    }
     out: list[Entitlement] = []
     for household_id, members in sorted(member_facts(programme=programme).items()):
         band = band_of(income_per_person_cents(members), minima)
-        for c in categories:
-            if eligible(str(values[f"eligibility:{c.code}"]), members, period):
-                out.append(Entitlement(household_id, c, int(values[f"allotment:{band}:{c.code}"])))
+        for c, rule in rules:
+            if eligible(rule, members, period):
+                out.append(Entitlement(household_id, c, allotment[band, c.pk]))
     return out
 
 

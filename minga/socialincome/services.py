@@ -11,7 +11,6 @@ what the ledger holds. The ledger is the truth; these rows say what each transfe
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import secrets
 import uuid
@@ -26,6 +25,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from minga.core import identifiers
+from minga.core.runtime import collector_paused
 from minga.core.services import audit_record
 from minga.ledger import selectors as ledger_selectors
 from minga.ledger import services as ledger
@@ -39,6 +39,7 @@ from .domain import (
     ACCOUNT_WALLET,
     ELIGIBILITY_RULES,
     LEDGER_BASE,
+    SEQUENTIAL_MINOR_BITS,
     TRANSFER_EXPIRE,
     TRANSFER_ISSUE,
     TRANSFER_SERVICE,
@@ -50,6 +51,8 @@ from .domain import (
     derived_id,
     parse_hours,
     period_label,
+    sequential_id,
+    sequential_prefix,
     service_amount,
     settlement_id,
 )
@@ -1060,20 +1063,15 @@ def _insert_ignoring_existing(
         cursor.execute(f"TRUNCATE {scratch}")
 
 
-def _derived_ids(head: Sequence[object], tails: Sequence[tuple[object, ...]]) -> list[int]:
-    """domain.derived_id(*head, *tail) for every tail, with the common head joined once: a
-    million ids of one run cost a third of calling derived_id a million times. The first one is
-    checked against derived_id itself, so the two cannot drift apart."""
-    prefix = "|".join(["minga.socialincome", *(str(p) for p in head), ""])
-    sha256, from_bytes = hashlib.sha256, int.from_bytes
-    ids = [
-        from_bytes(sha256((prefix + "|".join(map(str, t))).encode()).digest()[:16], "big")
-        for t in tails
-    ]
-    assert not ids or ids[0] == derived_id(*head, *tails[0]), "the same ids as derived_id"
-    # 0 and 2^128 - 1 are reserved by the ledger; a sha256 prefix hitting them is ~2^-127.
-    assert 0 not in ids and (1 << 128) - 1 not in ids, "a derived id is never a reserved one"
-    return ids
+def _sequential_ids(run: Sequence[object], pairs: Sequence[tuple[int, int]]) -> list[int]:
+    """domain.sequential_id for every (major, minor) of one run, the prefix hashed once."""
+    prefix = sequential_prefix(*run)
+    if pairs:
+        majors, minors = [p[0] for p in pairs], [p[1] for p in pairs]
+        for extreme in {(min(majors), min(minors)), (max(majors), max(minors))}:
+            sequential_id(prefix, *extreme)  # raises if a pair is out of range
+    shift = SEQUENTIAL_MINOR_BITS
+    return [prefix | major << shift | minor for major, minor in pairs]
 
 
 def _wallets_of(programme: Programme) -> dict[tuple[int, int], tuple[int, str]]:
@@ -1098,9 +1096,9 @@ def _wallets_ensure(
     missing = [(h, c) for h, c in pairs if (h, c.id) not in existing]
     if not missing:
         return existing
-    ids = _derived_ids(("wallet",), [(h, c.id) for h, c in missing])
-    # In id order: each batch then adds to the end of the ledger's id indexes instead of all
-    # over them, and the accounts' rows lie in id order.
+    ids = _sequential_ids(WALLET_RUN, [(h, c.id) for h, c in missing])
+    # In id order, which is household order: each batch then adds to the end of the ledger's
+    # id indexes instead of all over them, and the accounts' rows lie in id order.
     ordered = sorted(zip(ids, missing, strict=True), key=itemgetter(0))
     rows: list[tuple[int, int, str]] = []
     for start in range(0, len(ordered), BATCH):
@@ -1121,12 +1119,27 @@ def _wallets_ensure(
     return _wallets_of(programme)
 
 
+# The run of every wallet account's id: all the wallets in one range, in household order.
+WALLET_RUN = ("wallet",)
+
+
+def wallet_account_id(household_id: int, category_id: int) -> int:
+    return sequential_id(sequential_prefix(*WALLET_RUN), household_id, category_id)
+
+
+def _issue_run(programme: Programme, period: date) -> tuple[object, ...]:
+    return ("issue", programme.pk, period_label(period))
+
+
 def issue_transfer_id(
     programme: Programme, period: date, household_id: int, category_id: int
 ) -> int:
-    return derived_id("issue", programme.pk, period_label(period), household_id, category_id)
+    return sequential_id(
+        sequential_prefix(*_issue_run(programme, period)), household_id, category_id
+    )
 
 
+@collector_paused()
 def month_issue(
     *,
     actor: Any,
@@ -1170,12 +1183,15 @@ def month_issue(
     report.done_before = len(due) - len(todo)
     if progress:
         progress(report.done_before, report.due)
-    head = ("issue", programme.pk, period_label(period))
+    run = _issue_run(programme, period)
     month = period.year * 100 + period.month
+    # The database's form of the run's date and time, made once for a million rows.
+    db_period = connection.ops.adapt_datefield_value(period)
+    db_now = connection.ops.adapt_datetimefield_value(now)
     per_category: dict[int, int] = {}
     for start in range(0, len(todo), chunk_size):
         chunk = todo[start : start + chunk_size]
-        ids = _derived_ids(head, [(h, c) for _w, _a, h, c, _m in chunk])
+        ids = _sequential_ids(run, [(h, c) for _w, _a, h, c, _m in chunk])
         events = [
             TransferEvent(
                 id=i,
@@ -1195,7 +1211,7 @@ def month_issue(
             ev.amount if r == "ok" else stored[ev.id] for ev, r in zip(events, results, strict=True)
         ]
         rows = [
-            (wallet_id, c, period, amount, id_text(i), now)
+            (wallet_id, c, db_period, amount, id_text(i), db_now)
             for i, (wallet_id, _a, _h, c, _m), amount in zip(ids, chunk, amounts, strict=True)
         ]
         _issuance_record(actor=actor, programme=programme, period=period, rows=rows, now=now)
@@ -1305,8 +1321,9 @@ def credits_expire(
         ids = dict(
             zip(
                 [w.pk for w in chunk],
-                _derived_ids(
-                    ("expire", programme.pk, period_label(through)), [(w.pk,) for w in chunk]
+                _sequential_ids(
+                    ("expire", programme.pk, period_label(through)),
+                    [(w.pk, w.category_id) for w in chunk],
                 ),
                 strict=True,
             )

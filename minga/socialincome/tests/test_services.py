@@ -1,3 +1,4 @@
+import hashlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.db import IntegrityError, transaction
 from minga.core.models import AuditEvent
 from minga.ledger import selectors as ledger
 from minga.socialincome import models, selectors, services
-from minga.socialincome.domain import derived_id
+from minga.socialincome.domain import sequential_id, sequential_prefix
 
 from .board import board_vote, make_board
 from .conftest import NOW, START, World, categories, cedula, registry_csv
@@ -585,5 +586,37 @@ def test_a_higher_band_cannot_receive_more_than_a_lower_one(world):
 def test_transfer_ids_are_derived_from_what_they_are_for(world):
     first = services.issue_transfer_id(world.programme, JAN, 1, 2)
 
-    assert first == derived_id("issue", world.programme.pk, "2026-01", 1, 2)
+    # The documented formula, computed here on its own: the run's 64-bit hash, then household
+    # id x 2^20 + category id.
+    text = f"minga.socialincome|issue|{world.programme.pk}|2026-01"
+    high = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+    assert first == high << 64 | 1 << 20 | 2
     assert first != services.issue_transfer_id(world.programme, FEB, 1, 2)
+    # Within a run, ids keep the order of (household, category).
+    assert first < services.issue_transfer_id(world.programme, JAN, 1, 3)
+    assert services.issue_transfer_id(world.programme, JAN, 1, 2**20 - 1) < (
+        services.issue_transfer_id(world.programme, JAN, 2, 1)
+    )
+    assert services.wallet_account_id(7, 3) == (
+        int.from_bytes(hashlib.sha256(b"minga.socialincome|wallet").digest()[:8], "big") << 64
+        | 7 << 20
+        | 3
+    )
+
+
+@pytest.mark.parametrize(("household", "category"), [(0, 1), (2**44, 1), (1, 0), (1, 2**20)])
+def test_a_sequential_id_out_of_its_range_is_refused(household, category):
+    with pytest.raises(ValueError, match="sequential id"):
+        sequential_id(sequential_prefix("issue", 1, "2026-01"), household, category)
+
+
+def test_wallets_and_issuances_follow_household_order_in_the_ledger(world):
+    services.month_issue(actor=world.official, programme=world.programme, period=JAN, now=NOW)
+
+    wallets = list(models.Wallet.objects.order_by("household_id", "category_id"))
+    assert [int(w.account_id) for w in wallets] == sorted(int(w.account_id) for w in wallets)
+    assert [w.pk for w in wallets] == sorted(w.pk for w in wallets)
+    issued = list(models.Issuance.objects.order_by("pk"))
+    assert [int(i.transfer_id) for i in issued] == sorted(int(i.transfer_id) for i in issued)
+    for w in wallets:
+        assert int(w.account_id) == services.wallet_account_id(w.household_id, w.category_id)
