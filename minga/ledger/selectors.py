@@ -4,6 +4,7 @@ journal on its own)."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -645,16 +646,28 @@ class _Replay:
         self.closed: dict[int, bool] = {}
         self.seen: set[int] = set()
         self.ledger_of: dict[int, int] = {}
+        # (expires_at, id) of the pending transfers with a timeout, earliest first.
+        self.timeouts: list[tuple[int, int]] = []
 
     def add(self, t: StoredTransfer) -> str | None:
         if t.id in self.seen:
             return f"transfer {t.id} appears twice in the journal"
         self.seen.add(t.id)
+        # What timed out by this transfer's time was released before it: the ledger releases
+        # at each batch's first timestamp what is due by then, and refuses to post or void a
+        # reservation past its timeout. (Released here a little earlier when the timeout falls
+        # inside a batch: nothing the journal holds can touch the reservation's accounts in
+        # between, since a closing reservation keeps its account closed and an expired one can
+        # be neither posted nor voided.) An account closed by a reservation that timed out, and
+        # closed again later, ends closed: the order matters.
+        self.expire_through(t.timestamp)
         self.ledger_of[t.debit_account_id] = self.ledger_of[t.credit_account_id] = t.ledger
         dr, cr = self.sums[t.debit_account_id], self.sums[t.credit_account_id]
         if t.flags & F_PENDING:
             self.pending[t.id] = t
             self.status[t.id] = PendingStatus.PENDING
+            if t.expires_at is not None:
+                heapq.heappush(self.timeouts, (t.expires_at, t.id))
             dr[0] += t.amount
             cr[2] += t.amount
             if t.flags & F_CLOSING_DEBIT:
@@ -693,15 +706,13 @@ class _Replay:
             self.closed[p.credit_account_id] = False
 
     def expire_through(self, through: int) -> None:
-        for p in self.pending.values():
-            expires_at = p.expires_at
-            if (
-                self.status[p.id] == PendingStatus.PENDING
-                and expires_at is not None
-                and expires_at <= through
-            ):
-                self.status[p.id] = PendingStatus.EXPIRED
-                self._release(p)
+        """Releases, earliest first, every reservation still pending whose timeout is due by
+        `through`."""
+        while self.timeouts and self.timeouts[0][0] <= through:
+            _expires_at, tid = heapq.heappop(self.timeouts)
+            if self.status[tid] == PendingStatus.PENDING:
+                self.status[tid] = PendingStatus.EXPIRED
+                self._release(self.pending[tid])
 
 
 def ledger_verify() -> VerifyReport:
