@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -25,7 +26,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from minga.core import identifiers
-from minga.core.runtime import collector_paused
+from minga.core.runtime import BackgroundWrites, collector_paused
 from minga.core.services import audit_record
 from minga.ledger import selectors as ledger_selectors
 from minga.ledger import services as ledger
@@ -1086,6 +1087,14 @@ def _wallets_of(programme: Programme) -> dict[tuple[int, int], tuple[int, str]]:
         return {(h, c): (pk, account) for pk, h, c, account in cursor.fetchall()}
 
 
+@transaction.atomic
+def _wallet_rows_insert(rows: list[tuple[int, int, str]]) -> None:
+    """(household id, category id, account id) per row, skipping those already there."""
+    _insert_ignoring_existing(
+        Wallet._meta.db_table, ("household_id", "category_id", "account_id"), rows
+    )
+
+
 def _wallets_ensure(
     *, programme: Programme, pairs: Sequence[tuple[int, Category]], now: datetime
 ) -> dict[tuple[int, int], tuple[int, str]]:
@@ -1100,22 +1109,22 @@ def _wallets_ensure(
     # In id order, which is household order: each batch then adds to the end of the ledger's
     # id indexes instead of all over them, and the accounts' rows lie in id order.
     ordered = sorted(zip(ids, missing, strict=True), key=itemgetter(0))
-    rows: list[tuple[int, int, str]] = []
-    for start in range(0, len(ordered), BATCH):
-        chunk = ordered[start : start + BATCH]
-        events = [
-            AccountEvent(id=i, ledger=c.ledger, code=ACCOUNT_WALLET, flags=LIMITED)
-            for i, (_h, c) in chunk
-        ]
-        _ledger_ok(ledger.accounts_create(events=events, actor="socialincome", now=now), "wallet")
-        rows += [(h, c.id, id_text(i)) for i, (h, c) in chunk]
-    # All the rows in one transaction, after their accounts: a crash before it commits leaves
-    # accounts without rows, and the rerun's accounts_create answers `exists` for them. In
-    # account order, so that wallet ids follow the accounts' order (see month_issue).
-    with transaction.atomic():
-        _insert_ignoring_existing(
-            Wallet._meta.db_table, ("household_id", "category_id", "account_id"), rows
-        )
+    # Each batch's rows after its accounts, written while the ledger makes the next batch's
+    # accounts (PostgreSQL): a crash in between leaves accounts without rows, and the rerun's
+    # accounts_create answers `exists` for them. In account order, so that wallet ids follow
+    # the accounts' order (see month_issue).
+    with BackgroundWrites() as writes:
+        for start in range(0, len(ordered), BATCH):
+            chunk = ordered[start : start + BATCH]
+            events = [
+                AccountEvent(id=i, ledger=c.ledger, code=ACCOUNT_WALLET, flags=LIMITED)
+                for i, (_h, c) in chunk
+            ]
+            results = ledger.accounts_create(events=events, actor="socialincome", now=now)
+            _ledger_ok(results, "wallet")
+            writes.submit(
+                partial(_wallet_rows_insert, [(h, c.id, id_text(i)) for i, (h, c) in chunk])
+            )
     return _wallets_of(programme)
 
 
@@ -1189,38 +1198,50 @@ def month_issue(
     db_period = connection.ops.adapt_datefield_value(period)
     db_now = connection.ops.adapt_datetimefield_value(now)
     per_category: dict[int, int] = {}
-    for start in range(0, len(todo), chunk_size):
-        chunk = todo[start : start + chunk_size]
-        ids = _sequential_ids(run, [(h, c) for _w, _a, h, c, _m in chunk])
-        events = [
-            TransferEvent(
-                id=i,
-                debit_account_id=fund_of[c],
-                credit_account_id=int(account),
-                amount=amount,
-                ledger=categories[c].ledger,
-                code=TRANSFER_ISSUE,
-                user_data_32=month,
+    # Each batch's record is written while the ledger decides the next (PostgreSQL).
+    with BackgroundWrites() as writes:
+        for start in range(0, len(todo), chunk_size):
+            chunk = todo[start : start + chunk_size]
+            ids = _sequential_ids(run, [(h, c) for _w, _a, h, c, _m in chunk])
+            events = [
+                TransferEvent(
+                    id=i,
+                    debit_account_id=fund_of[c],
+                    credit_account_id=int(account),
+                    amount=amount,
+                    ledger=categories[c].ledger,
+                    code=TRANSFER_ISSUE,
+                    user_data_32=month,
+                )
+                for i, (_w, account, _h, c, amount) in zip(ids, chunk, strict=True)
+            ]
+            results = ledger.transfers_create(events=events, actor="socialincome", now=now)
+            # What a crash left in the ledger is recorded as it is, never recomputed.
+            stored = _stored_where_not_ok(events, results)
+            amounts = [
+                ev.amount if r == "ok" else stored[ev.id]
+                for ev, r in zip(events, results, strict=True)
+            ]
+            rows = [
+                (wallet_id, c, db_period, amount, id_text(i), db_now)
+                for i, (wallet_id, _a, _h, c, _m), amount in zip(ids, chunk, amounts, strict=True)
+            ]
+            writes.submit(
+                partial(
+                    _issuance_record,
+                    actor=actor,
+                    programme=programme,
+                    period=period,
+                    rows=rows,
+                    now=now,
+                )
             )
-            for i, (_w, account, _h, c, amount) in zip(ids, chunk, strict=True)
-        ]
-        results = ledger.transfers_create(events=events, actor="socialincome", now=now)
-        # What a crash left in the ledger is recorded as it is, never recomputed.
-        stored = _stored_where_not_ok(events, results)
-        amounts = [
-            ev.amount if r == "ok" else stored[ev.id] for ev, r in zip(events, results, strict=True)
-        ]
-        rows = [
-            (wallet_id, c, db_period, amount, id_text(i), db_now)
-            for i, (wallet_id, _a, _h, c, _m), amount in zip(ids, chunk, amounts, strict=True)
-        ]
-        _issuance_record(actor=actor, programme=programme, period=period, rows=rows, now=now)
-        for (_w, _a, _h, c, _m), amount in zip(chunk, amounts, strict=True):
-            per_category[c] = per_category.get(c, 0) + amount
-        report.amount += sum(amounts)
-        report.written += len(rows)
-        if progress:
-            progress(report.done_before + report.written, report.due)
+            for (_w, _a, _h, c, _m), amount in zip(chunk, amounts, strict=True):
+                per_category[c] = per_category.get(c, 0) + amount
+            report.amount += sum(amounts)
+            report.written += len(rows)
+            if progress:
+                progress(report.done_before + report.written, report.due)
     report.per_category = {categories[c].code: amount for c, amount in per_category.items()}
     return report
 
@@ -1248,6 +1269,11 @@ def _issuance_record(
 ) -> None:
     """Records a batch the ledger holds: (wallet id, category id, period, amount, transfer id,
     issued at) per row, and one audit event for the batch."""
+    if connection.vendor == "postgresql":
+        # The foreign keys are checked as the rows go in, before the audit head is locked,
+        # rather than at the commit with the audit head held.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     _insert_ignoring_existing(
         Issuance._meta.db_table,
         ("wallet_id", "category_id", "period_date", "amount", "transfer_id", "issued_at"),

@@ -109,6 +109,16 @@ def categories(programme: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def committed_world(transactional_db: Any) -> World:
+    """The same world, committed: for services run outside any transaction."""
+    return build_world()
+
+
+def build_world() -> World:
     territories.territories_import(
         country_code="EC",
         actor=None,
