@@ -25,6 +25,12 @@ def identities_hold(world: World) -> None:
         assert selectors.recorded_totals(category=category) == from_ledger
 
 
+def issue(world: World) -> services.RunReport:
+    return services.month_issue(
+        actor=world.official, programme=world.programme, period=JAN, now=NOW, chunk_size=2
+    )
+
+
 def record_threads(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
     """The thread that wrote each batch of `name` (a function of services)."""
     real, seen = getattr(services, name), []
@@ -45,13 +51,7 @@ def test_an_issuance_outside_a_transaction_writes_its_records_beside_the_ledger(
     wallets = record_threads(monkeypatch, "_wallet_rows_insert")
     monkeypatch.setattr(services, "BATCH", 2)  # three batches of wallets
 
-    report = services.month_issue(
-        actor=committed_world.official,
-        programme=committed_world.programme,
-        period=JAN,
-        now=NOW,
-        chunk_size=2,
-    )
+    report = issue(committed_world)
 
     assert (report.due, report.written) == (6, 6)
     assert len(records) == 3 and len(wallets) == 3
@@ -82,26 +82,14 @@ def test_a_record_that_fails_beside_the_ledger_stops_the_run_and_the_rerun_compl
 
     monkeypatch.setattr(services, "_issuance_record", fail_second)
     with pytest.raises(RuntimeError, match="disk full"):
-        services.month_issue(
-            actor=committed_world.official,
-            programme=committed_world.programme,
-            period=JAN,
-            now=NOW,
-            chunk_size=2,
-        )
+        issue(committed_world)
     # The first batch is recorded; the ledger holds the second (and maybe the third, decided
     # before the failure was heard) without a record.
     assert models.Issuance.objects.count() == 2
     assert ledger.ledger_head().transfers_count in (4, 6)
     monkeypatch.setattr(services, "_issuance_record", real)
 
-    report = services.month_issue(
-        actor=committed_world.official,
-        programme=committed_world.programme,
-        period=JAN,
-        now=NOW,
-        chunk_size=2,
-    )
+    report = issue(committed_world)
 
     assert (report.done_before, report.written) == (2, 4)
     assert ledger.ledger_head().transfers_count == 6
