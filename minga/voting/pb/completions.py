@@ -12,12 +12,14 @@ add1u: add1, then the rest of the budget filled greedily by utilitarian welfare.
 Skipping ahead is exact: whether to stop at a step depends on that step's outcome only, and a
 MES run at the per-voter budget b + s can certify that the outcome is the same at every budget in
 [b, b + s] (mes.run's `certify`). The loop looks `window` steps ahead (doubling it while the
-jumps are certified); a run ahead that is not certified is kept, and the gap to it is halved
+jumps are certified); a run ahead that is not certified is kept, and the gap to it is closed
 with runs guided by it (mes.Guide: its certified first rounds are only priced, and its price
-bounds start each later round's lazy queue), until the next step is reached, whose run is then
-taken as the one-unit-at-a-time definition takes it. Every run it keeps is MES at exactly its
-step's budget (a guided run equals a plain one, prices included), so the result is that of the
-definition, which the tests check against a literal implementation."""
+bounds start each later round's lazy queue): halved at first, then, after a certified jump,
+tried at twice that jump, until the next step is reached, whose run is then taken as the
+one-unit-at-a-time definition takes it (a run one step ahead is neither certified nor
+recorded). Every run it keeps is MES at exactly its step's budget (a guided run equals a plain
+one, prices included), so the result is that of the definition, which the tests check against a
+literal implementation."""
 
 from __future__ import annotations
 
@@ -79,27 +81,49 @@ def add1(prepared: Prepared, *, stop: Add1Stop, jump: bool = True) -> Add1Result
     # below it (mes.Guide), and is itself the run of its step when the loop gets there.
     above: list[_Above] = []
     window = WINDOW
+    # Below a run above: the length of the last jump, while jumps are certified (0 otherwise).
+    certified_jump = 0
     while not stops(current):
         if above and above[-1].step == step + 1:
             following = above.pop().run
+            certified_jump = 0
         else:
             guide: mes.Guide | None = None
             if above:
-                # Halve the gap to the nearest run above, guided by it.
+                # Guided by the nearest run above: halve the gap to it, or, after a certified
+                # jump, try twice that jump (at most to the step just below it). A certificate
+                # holds over a length of steps set by the margins between prices, not by the
+                # gap, so halving every time would creep up to the run above in log2(gap) runs.
                 nearest = above[-1]
-                target = step + (nearest.step - step) // 2
+                if certified_jump:
+                    target = min(step + 2 * certified_jump, nearest.step - 1)
+                else:
+                    target = step + (nearest.step - step) // 2
                 guide = mes.Guide(nearest.run, nearest.lower, nearest.run.certified_rounds)
             else:
                 target = step + window
             runs += 1
-            tried = mes.run(prepared, start + target, certify=current, guide=guide, record=True)
+            # A run one step ahead is that step's run whatever its certificate says, and guides
+            # no other: it is neither certified nor recorded (certifying costs a fresh price of
+            # every round's runner-up).
+            ahead = target > step + 1
+            tried = mes.run(
+                prepared,
+                start + target,
+                certify=current if ahead else None,
+                guide=guide,
+                record=ahead,
+            )
             if tried.certified:
                 # The same outcome at every step up to there: none of them stops the loop.
-                step, current = target, tried
-                if not above:
+                if above:
+                    certified_jump = target - step
+                else:
                     window *= 2
+                step, current = target, tried
                 continue
-            if target > step + 1:
+            certified_jump = 0
+            if ahead:
                 if not above:
                     window = max(WINDOW, window // 2)
                 above.append(_Above(tried, target, current.per_voter_budget))

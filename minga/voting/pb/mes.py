@@ -18,9 +18,11 @@ How it stays exact and fast:
 - Lazy evaluation with a priority queue: a project's price never falls within a run (budgets only
   fall), so the price last computed is a lower bound; only the project at the top of the queue is
   recomputed, until a freshly computed price is the smallest (ties: smallest id as a string).
+  Its entries lead with an integer floor of the price, so most comparisons are of integers.
 
 `run(..., certify=earlier)` also proves, for an earlier run at a smaller per-voter budget b, that
-MES has the same outcome at every per-voter budget in [b, this b] (see `Run.certified`); the Add1
+MES has the same outcome at every per-voter budget in [b, this b] (see `Run.certified`, and
+`_interval_certified` for the finer test that near-ties need); the Add1
 completion (completions.py) uses this to skip the steps that cannot change the outcome, and
 `run(..., guide=Guide(...))` to compute the steps it cannot skip faster, from a recorded run at a
 larger budget (see Guide)."""
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
@@ -74,6 +77,13 @@ class Run:
     # With `record=True`: for each round, a lower bound on the price (rho) of every project that
     # could still be bought in it, as known when its winner was chosen (the winner's is exact).
     bounds: list[dict[int, Fraction]] | None = None
+    # For each round from 1: the money of the winner's supporters before it was charged, as
+    # (D, [(budget numerator, supporters)]) by class, or None for a scored project. A later run
+    # certified against this one bounds the winner's price in between with it (see
+    # `_interval_certified`).
+    winner_money: list[tuple[int, list[tuple[int, int]]] | None] = field(
+        default_factory=list, repr=False
+    )
 
     @property
     def selected(self) -> list[int]:
@@ -140,7 +150,11 @@ def equal_share(budgets: list[int], need: int) -> tuple[int, int] | None:
 def _class_share(counted: Counter[int], budget: list[int], need: int) -> tuple[int, int] | None:
     """equal_share over the supporters counted by class: the pairs (budget, supporters), poorest
     first (pabutools' algorithm)."""
-    pairs = sorted((budget[c], n) for c, n in counted.items() if budget[c])
+    return _pairs_share(sorted((budget[c], n) for c, n in counted.items() if budget[c]), need)
+
+
+def _pairs_share(pairs: list[tuple[int, int]], need: int) -> tuple[int, int] | None:
+    """equal_share over (budget, supporters) pairs sorted poorest first, budgets positive."""
     if sum(b * n for b, n in pairs) < need:
         return None
     weight = sum(n for _b, n in pairs)
@@ -163,6 +177,7 @@ class _State:
         for cost in prepared.costs:
             denominator = math.lcm(denominator, cost.denominator)
         self.d = denominator
+        self.per_voter_budget = per_voter_budget
         self.budget = [0, int(per_voter_budget * denominator)]
         self.size = [0, prepared.voters]
         self.label = [1] * prepared.voters
@@ -212,22 +227,30 @@ class _State:
         rho = Fraction(numerator, denominator * self.d) / self.prepared.scale[p]
         return _Price(rho, numerator, denominator, scored)
 
-    def charge(self, p: int, price: _Price) -> None:
-        """Every supporter pays min(budget, price x t); a class splits where only part pays."""
+    def charge(self, p: int, price: _Price) -> tuple[int, list[tuple[int, int]]] | None:
+        """Every supporter pays min(budget, price x t); a class splits where only part pays.
+        Returns, for approval, the supporters' money before the charge as (D, [(budget, n)]) by
+        class (for `Run.winner_money`)."""
         factor = price.denominator // math.gcd(price.numerator, price.denominator)
         if factor > 1:
             self.d *= factor
-            self.budget = [b * factor for b in self.budget]
+            self.budget = list(map(factor.__mul__, self.budget))  # in C
         per_t = price.numerator * factor // price.denominator
         budget, size = self.budget, self.size
         remap: dict[Hashable, int] = {}
         paid = 0
         labels = self.prepared.pick[p](self.label)
         items: list[tuple[Hashable, int, int, int]]
+        money: tuple[int, list[tuple[int, int]]] | None = None
         if price.scored is not None:
             items = [((c, t), c, t, n) for (c, t), n in price.scored.items()]
         else:
-            items = [(c, c, 1, n) for c, n in Counter(labels).items()]
+            counted = Counter(labels)
+            items = [(c, c, 1, n) for c, n in counted.items()]
+            money = (
+                self.d,
+                list(zip(map(budget.__getitem__, counted), counted.values(), strict=True)),
+            )
         for key, c, t, n in items:
             old = budget[c]
             new = old - per_t * t
@@ -251,6 +274,18 @@ class _State:
             keys = zip(labels, self.prepared.weights[p] or (), strict=True)
         supporters = self.prepared.supporters[p]
         _consume(map(self.label.__setitem__, supporters, map(remap.__getitem__, keys)))
+        return money
+
+
+# A lazy queue entry: (floor(rho x 2^_KEY_BITS), rho, id, project). The integer orders the
+# entries as rho does wherever the two floors differ (floor is monotone) and compares in C; where
+# they are equal the tuple goes on to rho itself, so the order is exactly (rho, id).
+_Entry = tuple[int, Fraction, str, int]
+_KEY_BITS = 96
+
+
+def _entry(rho: Fraction, project_id: str, p: int) -> _Entry:
+    return ((rho.numerator << _KEY_BITS) // rho.denominator, rho, project_id, p)
 
 
 def _consume(iterator: Iterable[None]) -> None:
@@ -305,7 +340,7 @@ def run(
     fresh: dict[int, tuple[int, _Price]] = {}
     alive = set(remaining)
     # Lower bounds on each project's price: cost / total satisfaction holds at any budget.
-    queue = [(costs[p] / prepared.total_sat[p], ids[p], p) for p in remaining]
+    queue = [_entry(costs[p] / prepared.total_sat[p], ids[p], p) for p in remaining]
     round_number = 1
     upper: dict[int, Fraction] = {}
     if explain:
@@ -316,7 +351,7 @@ def run(
                 _unaffordable(result, state, p, 1, alive, explain)
                 continue
             fresh[p] = (1, price)
-            queue.append((price.rho, ids[p], p))
+            queue.append(_entry(price.rho, ids[p], p))
             if price.rho > 0:
                 result.rejections[p].best_effective_votes = costs[p] / (
                     price.rho * prepared.unit[p]
@@ -338,7 +373,7 @@ def run(
             )
         )
         del result.rejections[winner]
-        state.charge(winner, price)
+        result.winner_money.append(state.charge(winner, price))
 
     # The guide's certified rounds: their winners are known; only their prices are computed.
     for known_winner in replayed[: guide.known if guide else 0]:
@@ -369,7 +404,7 @@ def run(
     def top() -> int | None:
         """The project with the smallest fresh price this round, or None."""
         while queue:
-            rho, _id, p = queue[0]
+            _key, rho, _id, p = queue[0]
             if p not in alive:
                 heapq.heappop(queue)
                 continue
@@ -384,7 +419,7 @@ def run(
                     continue
                 if bound > rho:
                     raised[p] = bound
-                    heapq.heappush(queue, (bound, ids[p], p))
+                    heapq.heappush(queue, _entry(bound, ids[p], p))
                     continue
             price = state.price(p)
             if price is None:
@@ -392,7 +427,7 @@ def run(
                 continue
             fresh[p] = (round_number, price)
             raised[p] = price.rho
-            heapq.heappush(queue, (price.rho, ids[p], p))
+            heapq.heappush(queue, _entry(price.rho, ids[p], p))
         return None
 
     if guide is not None:
@@ -406,13 +441,16 @@ def run(
                 known = {p: rho for p, rho in steering.items() if p in alive}
                 known.update((p, rho) for p, rho in raised.items() if p in alive)
             else:
-                known = {p: rho for rho, _id, p in queue if p in alive}
+                known = {p: rho for _key, rho, _id, p in queue if p in alive}
             result.bounds.append(known)
         price = fresh[winner][1]
         heapq.heappop(queue)
         alive.discard(winner)
         if result.certified:
-            result.certified = _round_certified(earlier, round_number, winner, top, fresh, ids)
+            assert certify is not None
+            result.certified = _round_certified(
+                certify, earlier, round_number, winner, top, fresh, queue, state
+            )
             if result.certified:
                 result.certified_rounds = round_number
         buy(winner, price)
@@ -431,26 +469,184 @@ def run(
 
 
 def _round_certified(
+    certify: Run,
     earlier: list[Purchase],
     round_number: int,
     winner: int,
     top: object,
     fresh: dict[int, tuple[int, _Price]],
-    ids: tuple[str, ...],
+    queue: list[_Entry],
+    state: _State,
 ) -> bool:
     """Budgets only grow with b while the same projects are bought (each supporter pays
     min(budget, rho x s), and rho falls as budgets grow), so prices only fall: the earlier run's
     winner costs at most what it cost there, and every other project at least what it costs
     here. If the earlier winner's (price, id) is below every other project's (price, id) here,
-    it wins this round at every budget in between."""
+    it wins this round at every budget in between. A project for which that coarse test fails
+    gets the finer one of `_interval_certified`."""
     if round_number > len(earlier) or earlier[round_number - 1].project != winner:
         return False
     assert callable(top)
-    second = top()
-    if second is None:
-        return True
-    bound = earlier[round_number - 1].rho
-    return (bound, ids[winner]) < (fresh[second][1].rho, ids[second])
+    ids = state.prepared.ids
+    bound = (earlier[round_number - 1].rho, ids[winner])
+    # The other projects whose price here is below the bound, cheapest first: each must be
+    # beaten over the whole interval. They are taken off the queue and put back.
+    taken: list[_Entry] = []
+    certified = True
+    while True:
+        second = top()
+        if second is None or bound < (fresh[second][1].rho, ids[second]):
+            break
+        if not _interval_certified(
+            certify, round_number, winner, second, state, bound[0], fresh[second][1].rho
+        ):
+            certified = False
+            break
+        taken.append(heapq.heappop(queue))
+    for entry in taken:
+        heapq.heappush(queue, entry)
+    return certified
+
+
+# How many times the finer certificate halves the interval, at most (2^6 = 64 pieces).
+_HALVINGS = 6
+
+
+class _Money:
+    """The money of a project's supporters who have any left, as (budget numerator, supporters)
+    pairs sorted poorest first, with prefix sums, for shares under budgets changed to
+    b x m + shift (O(log) each)."""
+
+    def __init__(self, pairs: list[tuple[int, int]]) -> None:
+        pairs = sorted((b, n) for b, n in pairs if b > 0)
+        self.budgets = [b for b, _n in pairs]
+        self.counts = [0, *accumulate(n for _b, n in pairs)]
+        self.sums = [0, *accumulate(b * n for b, n in pairs)]
+
+    def share(self, m: int, shift: int, need: int) -> Fraction | None:
+        """The smallest x with sum(min(max(0, b x m + shift), x)) == need over the
+        supporters, or None if they cannot pay need (equal_share's search; m > 0)."""
+        budgets, counts, sums = self.budgets, self.counts, self.sums
+        end = len(budgets)
+        # The supporters whose changed budget is not positive pay nothing: a prefix.
+        first = bisect_right(budgets, -shift // m) if shift < 0 else 0
+        weight = counts[end] - counts[first]
+        if m * (sums[end] - sums[first]) + shift * weight < need:
+            return None
+        low, high = first, end - 1
+        while low < high:
+            middle = (low + high) // 2
+            paid = m * (sums[middle] - sums[first]) + shift * (counts[middle] - counts[first])
+            if need - paid <= (budgets[middle] * m + shift) * (counts[end] - counts[middle]):
+                high = middle
+            else:
+                low = middle + 1
+        paid = m * (sums[low] - sums[first]) + shift * (counts[low] - counts[first])
+        return Fraction(need - paid, counts[end] - counts[low])
+
+
+def _price_with_more(
+    money: _Money, need: int, d: int, scale: Fraction, more: Fraction
+) -> Fraction | None:
+    """An approval project's price (rho) if every supporter with money left had `more` (a
+    per-voter amount) on top of it; money and need (cost x d) are numerators over d."""
+    extra = more * d
+    m = extra.denominator
+    x = money.share(m, extra.numerator, need * m)
+    return None if x is None else x / (m * d) / scale
+
+
+def _price_with_less(
+    money: _Money, need: int, d: int, scale: Fraction, less: Fraction
+) -> Fraction | None:
+    """An approval project's price (rho) if every supporter had max(0, budget - less)."""
+    lost = less * d
+    m = lost.denominator
+    x = money.share(m, -lost.numerator, need * m)
+    return None if x is None else x / (m * d) / scale
+
+
+def _interval_certified(
+    certify: Run,
+    round_number: int,
+    winner: int,
+    other: int,
+    state: _State,
+    certify_rho: Fraction,
+    other_rho: Fraction,
+) -> bool:
+    """Whether `winner` beats `other` in this round at every per-voter budget b' in [b, b1],
+    where b is the earlier run's budget (`certify`) and b1 this run's, given that the earlier
+    rounds have the same winners over the whole interval. Approval projects only.
+
+    With the same purchases, a voter's budget before this round is max(0, b' - sum of the
+    payments x_k(b') of the projects bought so far that they support), and each x_k(b') lies in
+    [x_k(b1), x_k(b)] (prices only fall as b' grows). So with t = b' - b, a voter with money
+    left at b has at least (its budget at b) + t at b' (a voter spent at b has at least 0),
+    and every voter has at most max(0, its budget at b1 - (b1 - b')) at b'. A price is
+    non-increasing in every supporter's budget, so `winner`'s price at b' is at most its price
+    over the first bounds (`high(t)`), and `other`'s at least its price over the second
+    (`low(t)`, None if those cannot pay for it). Both fall as t grows, so on a piece [t0, t1]
+    of the interval, (high(t0), winner's id) < (low(t1), other's id) proves the round there.
+    At t = 0 and t = b1 - b these are the two runs' own prices, so the one-piece case is the
+    coarse test; failing pieces are halved, `_HALVINGS` times at most. If high(t) >= low(t) at
+    a single t, no piece containing t can pass: the test gives up at once."""
+    prepared = state.prepared
+    recorded = certify.winner_money
+    money = recorded[round_number - 1] if round_number <= len(recorded) else None
+    if money is None or prepared.weights[other] is not None:
+        return False
+    d_low, pairs = money
+    at_low = _Money(pairs)
+    at_high: list[_Money] = []  # the other's money here, counted only if needed
+    need_low = prepared.costs[winner] * d_low
+    need_high = prepared.costs[other] * state.d
+    assert need_low.denominator == need_high.denominator == 1
+    delta = state.per_voter_budget - certify.per_voter_budget
+    winner_key = prepared.ids[winner]
+    other_key = prepared.ids[other]
+    winner_scale, other_scale = prepared.scale[winner], prepared.scale[other]
+    # Both runs' own prices (the ends of the interval) are known.
+    highs: dict[Fraction, Fraction] = {ZERO: certify_rho}
+    lows: dict[Fraction, Fraction | None] = {delta: other_rho}
+
+    def high(t: Fraction) -> Fraction:
+        if t not in highs:
+            price = _price_with_more(at_low, need_low.numerator, d_low, winner_scale, t)
+            assert price is not None, "affordable at b, so with more money too"
+            highs[t] = price
+        return highs[t]
+
+    def low(t: Fraction) -> Fraction | None:
+        if t not in lows:
+            if not at_high:
+                counted = Counter(prepared.pick[other](state.label))
+                at_high.append(_Money([(state.budget[c], n) for c, n in counted.items()]))
+            lows[t] = _price_with_less(
+                at_high[0], need_high.numerator, state.d, other_scale, delta - t
+            )
+        return lows[t]
+
+    def beats(t0: Fraction, t1: Fraction) -> bool:
+        above = low(t1)
+        return above is None or (high(t0), winner_key) < (above, other_key)
+
+    # Where the winner's bound at b1 is not below the other's own price there, no piece ending
+    # at b1 can pass: give up before counting the other's money.
+    if not beats(delta, delta):
+        return False
+    pieces = [(ZERO, delta)]
+    for _ in range(_HALVINGS):
+        failed = [(t0, t1) for t0, t1 in pieces if not beats(t0, t1)]
+        if not failed:
+            return True
+        pieces = []
+        for t0, t1 in failed:
+            middle = (t0 + t1) / 2
+            if not beats(middle, middle):
+                return False
+            pieces += [(t0, middle), (middle, t1)]
+    return all(beats(t0, t1) for t0, t1 in pieces)
 
 
 def _unaffordable(
