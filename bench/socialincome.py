@@ -4,7 +4,8 @@ test).
 Monthly issuance for N beneficiary households (default 1,000,000; `--households` to change it),
 on SQLite and on PostgreSQL, through minga.socialincome.services.month_issue: eligibility and
 bands, one ledger wallet account per household (made on the first issuance), one ledger transfer
-per household with its journal hash, and this app's record of each. Beside it, in the same run
+per household with its journal hash, and this app's record of each. Timed: the first month, its
+rerun (nothing left to do), and the next month (the wallets exist). Beside it, in the same run
 and the same database: a raw bulk insert of the same number of rows (executemany on SQLite, COPY
 on PostgreSQL) into a scratch table. Target of issue 6: issuance under 60 s each.
 
@@ -151,9 +152,21 @@ def part(database: str, households: int) -> dict[str, float]:
     )
     rerun_s = time.perf_counter() - start
     assert again.written == 0
+    # The next month: every wallet is there already, as in every month after the first.
+    start = time.perf_counter()
+    following = services.month_issue(
+        actor="bench", programme=programme, period=date(2027, 1, 1), now=NOW
+    )
+    next_s = time.perf_counter() - start
+    assert following.written == households, following
     [category] = selectors.categories_of(programme=programme)
     assert selectors.identity(category=category).holds
-    return {"issue_s": issue_s, "rerun_s": rerun_s, "raw_s": _raw_insert(households)}
+    return {
+        "issue_s": issue_s,
+        "rerun_s": rerun_s,
+        "next_s": next_s,
+        "raw_s": _raw_insert(households),
+    }
 
 
 def _run_part(database: str, households: int) -> dict[str, float]:
@@ -196,11 +209,15 @@ def main() -> int:
         _psql("DROP DATABASE IF EXISTS minga_bench_socialincome")
     print(f"monthly issuance for {args.households:,} households (target: under 60 s each)")
     print(f"load average (1 min) before the run {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
-    print(f"{'database':<12} {'issue':>10} {'rerun':>10} {'raw insert':>12} {'issue/raw':>10}")
+    print("first month: opens a wallet account per household; next month: the wallets exist")
+    print(
+        f"{'database':<12} {'first month':>12} {'rerun':>8} {'next month':>11} "
+        f"{'raw insert':>11} {'first/raw':>10}"
+    )
     for name, r in (("SQLite", sqlite), ("PostgreSQL", pg)):
         print(
-            f"{name:<12} {r['issue_s']:>9.1f}s {r['rerun_s']:>9.1f}s {r['raw_s']:>11.2f}s "
-            f"{r['issue_s'] / r['raw_s']:>9.0f}x"
+            f"{name:<12} {r['issue_s']:>11.1f}s {r['rerun_s']:>7.1f}s {r['next_s']:>10.1f}s "
+            f"{r['raw_s']:>10.2f}s {r['issue_s'] / r['raw_s']:>9.0f}x"
         )
     return 0
 
