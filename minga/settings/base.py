@@ -34,6 +34,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "minga.core.middleware.ApiMethodNotAllowedAsJson",
+    "minga.core.middleware.RefuseNullCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "minga.accounts.middleware.TwoFactorRequiredMiddleware",
