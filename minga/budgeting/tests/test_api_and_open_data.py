@@ -154,8 +154,9 @@ def test_the_open_data_json_has_the_results_with_their_explanations(published):
     assert {row["explanation"] != "" for row in rows} == {True}
 
 
-def test_a_slug_with_a_nul_character_is_a_404_not_a_server_error():
+def test_a_slug_with_a_nul_character_is_refused_not_a_server_error():
+    # Refused before any view (minga.core.middleware.RefuseNullCharacters).
     response = Client().get("/api/v1/budgeting/processes/a%00b/projects")
 
-    assert response.status_code == 404
-    assert response.json()["field"] == "slug"
+    assert response.status_code == 400
+    assert response.json()["field"] == "path"
