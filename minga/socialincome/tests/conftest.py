@@ -12,7 +12,7 @@ from minga.accounts import services as accounts
 from minga.actors import services as actors
 from minga.core.identifiers import ec_cedula_check_digit
 from minga.core.roles import Role
-from minga.socialincome import services
+from minga.socialincome import selectors, services
 from minga.territories import services as territories
 from minga.territories.selectors import territory_by_code
 
@@ -105,6 +105,14 @@ class World:
 
 def categories(programme: Any) -> dict[str, Any]:
     return {c.code: c for c in programme.categories.all()}
+
+
+def identities_hold(world: World) -> None:
+    """Per category, the ledger's identity holds and this app's records give the same totals."""
+    for category in categories(world.programme).values():
+        from_ledger = selectors.identity(category=category)
+        assert from_ledger.holds, from_ledger
+        assert selectors.recorded_totals(category=category) == from_ledger
 
 
 @pytest.fixture

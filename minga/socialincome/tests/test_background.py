@@ -10,19 +10,12 @@ import pytest
 from django.db import connection
 
 from minga.ledger import selectors as ledger
-from minga.socialincome import models, selectors, services
+from minga.socialincome import models, services
 
-from .conftest import NOW, World, categories
+from .conftest import NOW, World, identities_hold
 
 JAN = date(2026, 1, 1)
 BACKGROUND = connection.vendor == "postgresql"
-
-
-def identities_hold(world: World) -> None:
-    for category in categories(world.programme).values():
-        from_ledger = selectors.identity(category=category)
-        assert from_ledger.holds, from_ledger
-        assert selectors.recorded_totals(category=category) == from_ledger
 
 
 def issue(world: World) -> services.RunReport:

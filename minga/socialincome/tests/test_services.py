@@ -11,7 +11,7 @@ from minga.socialincome import models, selectors, services
 from minga.socialincome.domain import sequential_id, sequential_prefix
 
 from .board import board_vote, make_board
-from .conftest import NOW, START, World, categories, cedula, registry_csv
+from .conftest import NOW, START, World, categories, cedula, identities_hold, registry_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -74,13 +74,6 @@ def balances(world: World) -> dict[tuple[str, str], int]:
         for line in selectors.wallet_lines(household=household, on=NOW.date()):
             out[(household.registry_id, line.wallet.category.code)] = line.available
     return out
-
-
-def identities_hold(world: World) -> None:
-    for category in categories(world.programme).values():
-        from_ledger = selectors.identity(category=category)
-        assert from_ledger.holds, from_ledger
-        assert selectors.recorded_totals(category=category) == from_ledger
 
 
 def record(
