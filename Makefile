@@ -55,7 +55,8 @@ pytest: venv node
 	DJANGO_SETTINGS_MODULE=minga.settings.test $(BIN)/pytest -n 2
 	@if [ -n "$$MINGA_TEST_DATABASE_URL" ]; then \
 	  echo "== the suite again, on PostgreSQL ($$MINGA_TEST_DATABASE_URL) =="; \
-	  DJANGO_SETTINGS_MODULE=minga.settings.test MINGA_TEST_DATABASE=postgres $(BIN)/pytest -n 2 -m "not browser"; \
+	  echo "   (not again: the browser tests, and minga/voting, which never imports Django)"; \
+	  DJANGO_SETTINGS_MODULE=minga.settings.test MINGA_TEST_DATABASE=postgres $(BIN)/pytest -n 2 -m "not browser" --ignore=minga/voting; \
 	else echo "MINGA_TEST_DATABASE_URL is not set: the suite ran on SQLite only."; fi
 
 test: lint typecheck contracts pytest

@@ -11,7 +11,7 @@ import schemathesis
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
@@ -41,14 +41,24 @@ def api_schema(db):
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def operator_headers(db):
-    call_command("demo", stdout=io.StringIO())
-    now = timezone.now()
-    user = user_create(actor=None, username="fuzz-operator", password="a long passphrase", now=now)
-    role_assign(actor=None, user=user, role=Role.OPERATOR, active_from=now, now=now)
-    token = token_create(actor=None, user=user, role=Role.OPERATOR, name="fuzz", now=now)
-    return {"Authorization": f"Bearer {token.clear}"}
+@pytest.fixture(scope="module")
+def operator_headers(django_db_setup, django_db_blocker):
+    # The demo is loaded once per worker, inside a transaction that is rolled back when the
+    # module's tests are done; each test runs in a savepoint within it (pytest-django's `db`), so
+    # what one test's requests write is undone before the next test. The block is marked as
+    # Django's TestCase marks its class-wide block, so that services' durable blocks may nest in it.
+    outer = transaction.atomic()
+    outer._from_testcase = True  # type: ignore[attr-defined]
+    with django_db_blocker.unblock(), outer:
+        call_command("demo", stdout=io.StringIO())
+        now = timezone.now()
+        user = user_create(
+            actor=None, username="fuzz-operator", password="a long passphrase", now=now
+        )
+        role_assign(actor=None, user=user, role=Role.OPERATOR, active_from=now, now=now)
+        token = token_create(actor=None, user=user, role=Role.OPERATOR, name="fuzz", now=now)
+        yield {"Authorization": f"Bearer {token.clear}"}
+        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize(("method", "path"), operations(), ids=lambda v: v)
