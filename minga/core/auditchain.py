@@ -26,7 +26,7 @@ def audit_canonical_bytes(
     assert at.tzinfo is not None, "audit times are timezone-aware"
     payload = {
         "seq": seq,
-        "at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "at": audit_time_text(at),
         "actor": actor_label,
         "action": action,
         "object_type": object_type,
@@ -35,6 +35,11 @@ def audit_canonical_bytes(
         "after": after,
     }
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def audit_time_text(at: datetime) -> str:
+    """An event's time as its canonical bytes carry it: UTC, ISO 8601, to the microsecond."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def audit_hash(prev_hash: str, canonical: bytes) -> str:

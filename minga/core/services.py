@@ -5,13 +5,13 @@ commits or rolls back with the write it describes."""
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
 
-from .auditchain import GENESIS_HASH, audit_canonical_bytes, audit_hash
+from .auditchain import GENESIS_HASH, audit_canonical_bytes, audit_hash, audit_time_text
 from .models import AuditChainHead, AuditEvent
 
 
@@ -167,6 +167,15 @@ _INT_MARKER = -9_100_000_000_000_000_000
 _TEXT_MARKER = "@@deferred:{}@@"
 
 
+# Templates already computed, by everything but the event's time and object id, which stand in
+# them as these two sentinels (see audit_template). Bounded: cleared when full.
+_TEMPLATE_SHAPES: dict[tuple[Any, ...], AuditTemplate | None] = {}
+_TEMPLATE_SHAPES_MAX = 256
+_AT_SENTINEL = datetime(1, 1, 1, tzinfo=UTC)
+_AT_SENTINEL_TEXT = audit_time_text(_AT_SENTINEL)
+_OBJECT_ID_SENTINEL = "@@object_id@@"
+
+
 def audit_template(
     *,
     actor: Any,
@@ -181,7 +190,76 @@ def audit_template(
     """The event audit_record would write, with the `after` values named in deferred_ints and
     deferred_texts left as markers for minga_audit_append() to fill in. None when a marker is
     not unique in the text (a value that happens to contain one): the caller then writes the
-    event with audit_record once it knows the values."""
+    event with audit_record once it knows the values.
+
+    A writer sends one event per transfer, mostly alike but for their time and object id: the
+    template of the rest is computed once (with sentinels for those two) and reused; whatever
+    cannot be told apart from a sentinel or a marker is computed in full each time."""
+    arguments: dict[str, Any] = {
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "after": after,
+        "deferred_ints": deferred_ints,
+        "deferred_texts": deferred_texts,
+    }
+    try:
+        actor_key = (
+            ("user", actor.pk, actor.get_username())
+            if getattr(actor, "pk", None) is not None
+            else ("label", str(actor or "system"))
+        )
+        key: tuple[Any, ...] | None = (
+            actor_key,
+            action,
+            object_type,
+            # The type too: 1 and 1.0 are equal keys but different JSON.
+            tuple((k, type(v), v) for k, v in sorted(after.items())),
+            tuple(deferred_ints),
+            tuple(deferred_texts),
+        )
+        hash(key)
+    except TypeError:  # a value that cannot be a key (a list, a dict): computed in full
+        key = None
+    if key is None:
+        return _audit_template(**arguments, object_id=object_id, now=now)
+    if key not in _TEMPLATE_SHAPES:
+        shape = _audit_template(**arguments, object_id=_OBJECT_ID_SENTINEL, now=_AT_SENTINEL)
+        quoted_sentinel = f'"{_OBJECT_ID_SENTINEL}"'
+        if shape is not None and not (
+            shape.canonical.count(_AT_SENTINEL_TEXT) == 1
+            and shape.canonical.count(quoted_sentinel) == 1
+            and _AT_SENTINEL_TEXT not in shape.after
+            and _OBJECT_ID_SENTINEL not in shape.after
+        ):
+            shape = None
+        if len(_TEMPLATE_SHAPES) >= _TEMPLATE_SHAPES_MAX:
+            _TEMPLATE_SHAPES.clear()
+        _TEMPLATE_SHAPES[key] = shape
+    shape = _TEMPLATE_SHAPES[key]
+    object_text = json.dumps(str(object_id), ensure_ascii=False)
+    if shape is None or any(
+        marker in object_text for marker in (*shape.markers.values(), shape.seq_marker)
+    ):
+        return _audit_template(**arguments, object_id=object_id, now=now)
+    canonical = shape.canonical.replace(_AT_SENTINEL_TEXT, audit_time_text(now)).replace(
+        f'"{_OBJECT_ID_SENTINEL}"', object_text
+    )
+    return replace(shape, canonical=canonical)
+
+
+def _audit_template(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    object_id: object,
+    after: dict[str, Any],
+    deferred_ints: Sequence[str] = (),
+    deferred_texts: Sequence[str] = (),
+    now: datetime,
+) -> AuditTemplate | None:
+    """audit_template computed in full."""
     values: dict[str, Any] = dict(after)
     markers: dict[str, str] = {}
     for i, key in enumerate(deferred_ints):

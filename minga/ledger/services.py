@@ -16,7 +16,14 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 
 from minga.core.services import (
     AuditHead,
@@ -337,7 +344,8 @@ def _attempt_batch(
     head's. Whatever was learned too late (an account to lock, a reservation due) rolls the
     attempt back and runs it again knowing it. See docs/ledger.md, "How it works"."""
     now_ns = selectors.datetime_to_ns(now)
-    postgres = connection.vendor == "postgresql"
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs a lookup
+    postgres = db.vendor == "postgresql"
     referenced_ids = {e.pending_id for e in events if e.flags & (F_POST | F_VOID)}
     referenced_ids.discard(0)
     account_ids = set(plan.accounts)
@@ -345,7 +353,7 @@ def _attempt_batch(
         account_ids.add(e.debit_account_id)
         account_ids.add(e.credit_account_id)
     account_ids.discard(0)
-    seen = _next_expiry_seen.get(connection.alias, 0)
+    seen = _next_expiry_seen.get(db.alias, 0)
     look_for_due = plan.due_through > now_ns or (seen is not None and seen <= now_ns)
     known = not look_for_due and not referenced_ids
     # A small batch that posts or voids nothing may end inside the database, where the heads
@@ -357,7 +365,7 @@ def _attempt_batch(
         and not plan.read_taken
         and 0 < len(events) <= SMALL_BATCH
     )
-    if in_database and not connection.in_atomic_block:
+    if in_database and not db.in_atomic_block:
         results = _in_database_own_transaction(events, account_ids, actor, now, now_ns)
         if results is not None:
             return results, 0
@@ -506,22 +514,39 @@ def _in_database_own_transaction(
     committed by the last (two round trips in all: psycopg, in autocommit outside an atomic
     block, sends no BEGIN of its own). None, having rolled back, where _append_in_database
     declines: the caller then runs the batch in a transaction.atomic block."""
-    statement = selectors.accounts_lock_sql(account_ids) or _NOTHING
-    assert isinstance(statement, tuple), "a single statement"
-    lock_sql, lock_params = statement
-    connection.ensure_connection()
-    raw = connection.connection
+    raw = selectors._raw_connection()
     assert raw.autocommit, "outside an atomic block, Django's connection is in autocommit"
+    ids = ",".join(sorted({id_text(i) for i in account_ids}))
     try:
-        with connection.wrap_database_errors, raw.cursor() as cursor:
-            cursor.execute("BEGIN;\n" + lock_sql, lock_params)
-            cursor.nextset()  # past BEGIN's empty result
-            accounts = {int(r[0]): selectors.account_from_row(r) for r in cursor.fetchall()}
+        (_begin, lock_rows) = selectors.run_literal_sql(
+            f"BEGIN;\nSELECT {selectors.ACCOUNT_COLUMNS} FROM ledger_account "
+            f"WHERE id = ANY(string_to_array('{ids}', ',')) ORDER BY id FOR UPDATE"
+        )
+        accounts = {int(r[0]): _account_from_text(r) for r in lock_rows}  # type: ignore[arg-type]
         results = _append_in_database(events, accounts, actor, now, now_ns)
     finally:
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             raw.execute("ROLLBACK")
     return results
+
+
+def _account_from_text(row: tuple[bytes, ...]) -> AccountState:
+    """An account from the server's text of selectors.ACCOUNT_COLUMNS (every column a number)."""
+    (id_, ledger, code, flags, dp, dpo, cp, cpo, ud128, ud64, ud32, ts) = map(int, row)
+    return AccountState(
+        id=id_,
+        ledger=ledger,
+        code=code,
+        flags=flags,
+        debits_pending=dp,
+        debits_posted=dpo,
+        credits_pending=cp,
+        credits_posted=cpo,
+        user_data_128=ud128,
+        user_data_64=ud64,
+        user_data_32=ud32,
+        timestamp=ts,
+    )
 
 
 # What minga_ledger_append() answers for a batch it cannot decide as the Python path would.
@@ -564,51 +589,57 @@ def _append_in_database(
     markers: list[str] = []
     for key in ("first_timestamp", "journal_hash", "transfers_count"):
         markers += [template.markers[key], f"${key}"]
-    zero = id_text(0)
-    params: list[Any] = [
-        now_ns,
-        [id_text(t.id) for t in created],
-        [id_text(t.debit_account_id) for t in created],
-        [id_text(t.credit_account_id) for t in created],
-        [t.amount for t in created],
-        [t.ledger for t in created],
-        [t.code for t in created],
-        [t.flags for t in created],
-        [t.timeout for t in created],
-        [id_text(t.user_data_128) for t in created],
-        [t.user_data_64 for t in created],
-        [t.user_data_32 for t in created],
-        # The canonical bytes up to the timestamp, which the function appends.
-        [transfer_canonical_bytes(t).decode().rsplit("|", 1)[0] + "|" for t in created],
-        zero,
-        template.canonical,
-        template.after,
-        markers,
-        template.seq_marker,
-        now,
-        template.actor_id,
-        template.actor_label,
-        "ledger.transfers_create",
-        "ledger.transfer",
-        str(created[0].id),
-    ]
+    # The call is written with its values as literals and sent straight through libpq
+    # (selectors.run_literal_sql): for one transfer, binding some thirty parameters through a
+    # cursor cost the client more than deciding the transfer.
+    lit = selectors.Literal()
+    arr = lit.plain_array
     touched = [a for a in state.values() if a.touched]
-    params += [
-        [id_text(a.id) for a in touched],
-        [a.flags for a in touched],
-        [a.debits_pending for a in touched],
-        [a.debits_posted for a in touched],
-        [a.credits_pending for a in touched],
-        [a.credits_posted for a in touched],
+    args = [
+        str(now_ns),
+        arr((id_text(t.id) for t in created), "text[]"),
+        arr((id_text(t.debit_account_id) for t in created), "text[]"),
+        arr((id_text(t.credit_account_id) for t in created), "text[]"),
+        arr((t.amount for t in created), "bigint[]"),
+        arr((t.ledger for t in created), "bigint[]"),
+        arr((t.code for t in created), "integer[]"),
+        arr((t.flags for t in created), "integer[]"),
+        arr((t.timeout for t in created), "bigint[]"),
+        arr((id_text(t.user_data_128) for t in created), "text[]"),
+        arr((t.user_data_64 for t in created), "bigint[]"),
+        arr((t.user_data_32 for t in created), "bigint[]"),
+        # The canonical bytes up to the timestamp, which the function appends.
+        arr(
+            (transfer_canonical_bytes(t).decode().rsplit("|", 1)[0] + "|" for t in created),
+            "text[]",
+        ),
+        f"'{id_text(0)}'",
+        lit.text(template.canonical),
+        lit.text(template.after),
+        lit.text_array(markers),
+        lit.text(template.seq_marker),
+        lit.timestamp(now),
+        "NULL" if template.actor_id is None else str(int(template.actor_id)),
+        lit.text(template.actor_label),
+        "'ledger.transfers_create'",
+        "'ledger.transfer'",
+        lit.text(str(created[0].id)),
+        arr((id_text(a.id) for a in touched), "text[]"),
+        arr((a.flags for a in touched), "integer[]"),
+        arr((a.debits_pending for a in touched), "bigint[]"),
+        arr((a.debits_posted for a in touched), "bigint[]"),
+        arr((a.credits_pending for a in touched), "bigint[]"),
+        arr((a.credits_posted for a in touched), "bigint[]"),
     ]
-    call = (
-        "SELECT minga_ledger_append(%s, %s::text[], %s::text[], %s::text[], %s::bigint[], "
-        "%s::bigint[], %s::integer[], %s::integer[], %s::bigint[], %s::text[], %s::bigint[], "
-        "%s::bigint[], %s::text[], %s, %s, %s, %s::text[], %s, %s, %s, %s, %s, %s, %s, "
-        "%s::text[], %s::integer[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[])"
-    )
-    rows = selectors.run_together([(call, params)], then_commit=True)
-    _next_expiry_seen[connection.alias] = rows[-1][0][0]
+    sql = f"SELECT minga_ledger_append({', '.join(args)})"
+    # The COMMIT travels with the call, but only from the outermost block (or the transaction
+    # _in_database_own_transaction opened): inside another one (a test's) it would commit that.
+    db = connections[DEFAULT_DB_ALIAS]
+    if len(db.atomic_blocks) <= 1:
+        sql += ";\nCOMMIT"
+    rows = selectors.run_literal_sql(sql)
+    next_expiry = rows[0][0][0]
+    _next_expiry_seen[db.alias] = None if next_expiry is None else int(next_expiry)
     return decision.results
 
 

@@ -63,3 +63,57 @@ def test_a_value_that_contains_a_marker_gives_no_template():
     )
 
     assert template is None
+
+
+CASES = [
+    # (actor, object_id, after)
+    ("operator", 17, {"created": 1, "refused": 0}),
+    ("operator", "@@deferred:journal_hash@@", {"created": 1}),  # an id holding a marker
+    ("operator", "x-9100000000000000000", {"created": 1}),  # an id holding the seq marker
+    ("0001-01-01T00:00:00.000000Z", 5, {"created": 1}),  # an actor holding the time sentinel
+    ("operator", '"@@object_id@@"', {"created": 1}),  # an id holding the id sentinel
+    ("operator", 'quote " and \\ ñ', {"created": 1}),
+    ("operator", 6, {"created": 1.0}),  # equal to 1 as a key, not as JSON
+    ("operator", 7, {"created": [1, 2]}),  # not a key at all
+]
+
+
+def test_a_template_reused_for_another_time_and_object_equals_one_computed_in_full():
+    from minga.core import services
+
+    services._TEMPLATE_SHAPES.clear()
+    first = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    for round_ in range(2):  # the second round reuses what the first computed
+        for actor, object_id, after in CASES:
+            arguments = {
+                "actor": actor,
+                "action": "ledger.transfers_create",
+                "object_type": "ledger.transfer",
+                "object_id": object_id,
+                "after": after,
+                "deferred_ints": ("first_timestamp",),
+                "deferred_texts": ("journal_hash",),
+                "now": NOW if round_ else first,
+            }
+            assert audit_template(**arguments) == services._audit_template(**arguments), (
+                actor,
+                object_id,
+                after,
+            )
+    assert services._TEMPLATE_SHAPES  # reused, not recomputed
+
+
+def test_templates_kept_are_bounded():
+    from minga.core import services
+
+    services._TEMPLATE_SHAPES.clear()
+    for n in range(services._TEMPLATE_SHAPES_MAX + 10):
+        audit_template(
+            actor=f"actor {n}",
+            action="a",
+            object_type="t",
+            object_id=n,
+            after={},
+            now=NOW,
+        )
+    assert len(services._TEMPLATE_SHAPES) <= services._TEMPLATE_SHAPES_MAX

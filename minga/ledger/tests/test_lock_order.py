@@ -188,12 +188,18 @@ def test_a_small_batch_ends_with_the_same_journal_and_audit_event_either_way(mon
     funded_pair()
     sent = []
     original = selectors.run_together
+    original_literal = selectors.run_literal_sql
 
     def spy(statements, **options):
         sent.extend(st[0] for st in statements if isinstance(st, tuple))
         return original(statements, **options)
 
+    def spy_literal(sql):
+        sent.append(sql)
+        return original_literal(sql)
+
     monkeypatch.setattr(selectors, "run_together", spy)
+    monkeypatch.setattr(selectors, "run_literal_sql", spy_literal)
     results = create_transfers(
         transfer(1, 2, 3, 10),
         transfer(2, 2, 3, 5, flags=TF.PENDING, timeout=30),
