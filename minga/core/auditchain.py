@@ -38,8 +38,13 @@ def audit_canonical_bytes(
 
 
 def audit_time_text(at: datetime) -> str:
-    """An event's time as its canonical bytes carry it: UTC, ISO 8601, to the microsecond."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """An event's time as its canonical bytes carry it: UTC, ISO 8601, to the microsecond (what
+    strftime("%Y-%m-%dT%H:%M:%S.%fZ") gives; isoformat is the same from year 1000 on, and
+    several times faster)."""
+    utc = at.astimezone(UTC)
+    if utc.year < 1000:  # strftime gives no leading zeros to %Y here
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def audit_hash(prev_hash: str, canonical: bytes) -> str:

@@ -5,7 +5,7 @@ commits or rolls back with the write it describes."""
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -245,7 +245,9 @@ def audit_template(
     canonical = shape.canonical.replace(_AT_SENTINEL_TEXT, audit_time_text(now)).replace(
         f'"{_OBJECT_ID_SENTINEL}"', object_text
     )
-    return replace(shape, canonical=canonical)
+    return AuditTemplate(
+        canonical, shape.after, shape.markers, shape.seq_marker, shape.actor_id, shape.actor_label
+    )
 
 
 def _audit_template(

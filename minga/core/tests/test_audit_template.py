@@ -117,3 +117,19 @@ def test_templates_kept_are_bounded():
             now=NOW,
         )
     assert len(services._TEMPLATE_SHAPES) <= services._TEMPLATE_SHAPES_MAX
+
+
+def test_the_time_text_is_what_strftime_gives():
+    from datetime import timedelta, timezone
+
+    from minga.core.auditchain import audit_time_text
+
+    for when in (
+        datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(999, 12, 31, 1, 2, 3, tzinfo=UTC),
+        datetime(1000, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+    ):
+        expected = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert audit_time_text(when) == expected

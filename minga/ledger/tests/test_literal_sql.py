@@ -135,3 +135,15 @@ def test_a_transfer_ended_in_its_own_transaction_is_audited_under_any_name(
     assert audit_chain_verify().ok
     report = selectors.ledger_verify()
     assert report.ok, report.problem
+
+
+@pytest.mark.django_db
+def test_the_small_batch_functions_ask_for_generic_plans():
+    [rows] = selectors.run_literal_sql(
+        "SELECT proname, proconfig FROM pg_proc "
+        "WHERE proname IN ('minga_ledger_append', 'minga_audit_append') ORDER BY proname"
+    )
+    assert rows == [
+        (b"minga_audit_append", b"{plan_cache_mode=force_generic_plan}"),
+        (b"minga_ledger_append", b"{plan_cache_mode=force_generic_plan}"),
+    ]
