@@ -19,6 +19,7 @@ from minga.core.roles import Role
 from minga.councils.selectors import priority_needs_bearing_on
 from minga.territories.selectors import territory_by_code, territory_is_within
 
+from .formatting import explanation_text
 from .models import (
     Ballot,
     BallotKind,
@@ -459,7 +460,12 @@ def results_open_data_rows() -> Iterator[dict[str, Any]]:
                 "selected": project.pk in order,
                 "selection_order": order.get(project.pk),
                 "selected_by_greedy": str(project.pk) in result.greedy_selected,
-                "explanation": result.explanations.get(str(project.pk), {}).get("text", ""),
+                # In the reader's language, as on the results page and in the API.
+                "explanation": (
+                    explanation_text(explained, currency=budget.process.currency)
+                    if (explained := result.explanations.get(str(project.pk)))
+                    else ""
+                ),
                 "rule": result.rule,
                 "satisfaction": result.satisfaction,
                 "completion": result.completion,

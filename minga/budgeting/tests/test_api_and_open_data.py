@@ -160,3 +160,24 @@ def test_a_slug_with_a_nul_character_is_refused_not_a_server_error():
 
     assert response.status_code == 400
     assert response.json()["field"] == "path"
+
+
+def test_the_open_data_explanations_are_in_the_readers_language(published):
+    def open_data(language):
+        client = Client(headers={"accept-language": language})
+        return client.get("/open-data/budgeting-results.json").json()["rows"]
+
+    def api(language):
+        client = Client(headers={"accept-language": language})
+        results = client.get("/api/v1/budgeting/processes/pp-2026/results").json()
+        return {
+            (r["budget_id"], int(pid)): e["text"]
+            for r in results
+            for pid, e in r["explanations"].items()
+        }
+
+    for language in ("es", "en"):
+        rows = open_data(language)
+        assert {(r["budget_id"], r["project_id"]): r["explanation"] for r in rows} == api(language)
+    spanish, english = open_data("es"), open_data("en")
+    assert all(s["explanation"] != e["explanation"] for s, e in zip(spanish, english, strict=True))
