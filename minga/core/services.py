@@ -174,6 +174,7 @@ _TEMPLATE_SHAPES_MAX = 256
 _AT_SENTINEL = datetime(1, 1, 1, tzinfo=UTC)
 _AT_SENTINEL_TEXT = audit_time_text(_AT_SENTINEL)
 _OBJECT_ID_SENTINEL = "@@object_id@@"
+_NOT_YET: Any = object()
 
 
 def audit_template(
@@ -223,7 +224,9 @@ def audit_template(
         key = None
     if key is None:
         return _audit_template(**arguments, object_id=object_id, now=now)
-    if key not in _TEMPLATE_SHAPES:
+    # Read once into a local: a web server's threads share the dict, and another may clear it.
+    shape = _TEMPLATE_SHAPES.get(key, _NOT_YET)
+    if shape is _NOT_YET:
         shape = _audit_template(**arguments, object_id=_OBJECT_ID_SENTINEL, now=_AT_SENTINEL)
         quoted_sentinel = f'"{_OBJECT_ID_SENTINEL}"'
         if shape is not None and not (
@@ -236,7 +239,6 @@ def audit_template(
         if len(_TEMPLATE_SHAPES) >= _TEMPLATE_SHAPES_MAX:
             _TEMPLATE_SHAPES.clear()
         _TEMPLATE_SHAPES[key] = shape
-    shape = _TEMPLATE_SHAPES[key]
     object_text = json.dumps(str(object_id), ensure_ascii=False)
     if shape is None or any(
         marker in object_text for marker in (*shape.markers.values(), shape.seq_marker)
