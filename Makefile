@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= minga.settings.dev
 
-.PHONY: help venv demo test lint typecheck contracts pytest bench messages node clean
+.PHONY: help venv demo test lint typecheck contracts pytest bench bench-peers messages node clean
 
 help:
 	@echo "make demo   run Minga with demo data at http://127.0.0.1:$(PORT)"
@@ -63,14 +63,25 @@ test: lint typecheck contracts pytest
 
 # Each benchmark prints Minga's figures beside its peer's, measured in the same run; copy them
 # into docs/benchmarks.md with the date and the machine.
-bench: venv
+# The peers each benchmark measures Minga against, each in its own environment (never in Minga's):
+# pabutools for the PB rules, pref_voting for STV; wrk for HTTP and pgbench come from Debian.
+PEERS = .bench
+bench-peers: venv
+	@test -x $(PEERS)/pabutools/bin/python || { $(PYTHON) -m venv $(PEERS)/pabutools && \
+	  $(PEERS)/pabutools/bin/pip install -q pabutools==1.2.3 pulp==2.9.0; }
+	@test -x $(PEERS)/pref_voting/bin/python || { $(PYTHON) -m venv $(PEERS)/pref_voting && \
+	  $(PEERS)/pref_voting/bin/pip install -q pref-voting==1.18.2; }
+	@command -v wrk >/dev/null 2>&1 || echo "wrk is missing (apt-get install -y wrk): bench/http.py falls back to its Python load generator" >&2
+
+bench: venv bench-peers
 	$(BIN)/python bench/http.py
-	$(BIN)/python bench/pb.py
-	$(BIN)/python bench/stv.py
+	PABUTOOLS_PYTHON=$(PEERS)/pabutools/bin/python $(BIN)/python bench/pb.py
+	MINGA_BENCH_PREF_VOTING_PYTHON=$(PEERS)/pref_voting/bin/python $(BIN)/python bench/stv.py
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/socialincome.py
 
 messages: venv
 	cd minga && ../$(BIN)/django-admin makemessages -l es -l en --ignore 'tests/*' && ../$(BIN)/django-admin compilemessages
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) node_modules .pytest_cache .mypy_cache .ruff_cache
