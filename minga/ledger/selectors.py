@@ -205,8 +205,10 @@ def run_together(
 
 
 def _raw_connection(db: Any = None) -> Any:
-    """The open psycopg connection under Django's (PostgreSQL)."""
+    """The open psycopg connection under Django's (PostgreSQL), checked and opened as Django's
+    own cursors do (the health check, when CONN_HEALTH_CHECKS is on, runs once per request)."""
     db = db or connections[DEFAULT_DB_ALIAS]
+    db.close_if_health_check_failed()
     if db.connection is None:
         db.ensure_connection()
     assert db.vendor == "postgresql"

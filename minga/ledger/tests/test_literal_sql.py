@@ -147,3 +147,32 @@ def test_the_small_batch_functions_ask_for_generic_plans():
         (b"minga_audit_append", b"{plan_cache_mode=force_generic_plan}"),
         (b"minga_ledger_append", b"{plan_cache_mode=force_generic_plan}"),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_health_checks_a_dropped_connection_is_replaced_as_for_djangos_cursors(
+    ledger_transactional,
+):
+    from django.db import connections
+
+    funded_pair()
+    db = connections["default"]
+    db.ensure_connection()
+    pid = db.connection.info.backend_pid
+    # The server drops the test's connection, as after a restart or an idle timeout.
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    enabled = db.health_check_enabled
+    db.health_check_enabled, db.health_check_done = True, False
+    try:
+        results = services.transfers_create(events=[transfer(1, 2, 3, 10)], now=datetime.now(UTC))
+    finally:
+        db.health_check_enabled = enabled
+
+    assert results == ["ok"]
+    assert db.connection.info.backend_pid != pid
+    assert selectors.ledger_verify().ok
