@@ -224,7 +224,8 @@ def _category_out(category: Any) -> dict[str, Any]:
             "council_id": need.council_id,
             "council": need.council.name,
             "published_at": need.published_at,
-            "url": reverse("councils:meeting", args=[need.motion.meeting_id]),
+            "url": reverse("councils:meeting", args=[need.motion.meeting_id])
+            + f"#motion-{need.motion_id}",
         },
     }
 

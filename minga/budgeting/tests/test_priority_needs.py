@@ -227,6 +227,11 @@ def meeting_url(needs):
     return f"/councils/meetings/{needs.canton.meeting.pk}/"
 
 
+def need_url(needs):
+    """Where Apuela's water need links: its motion on the meeting page."""
+    return f"{meeting_url(needs)}#motion-{needs.apuela_water.motion_id}"
+
+
 def test_the_official_sees_the_needs_and_takes_them_from_the_process_page(
     monkeypatch, world, needs
 ):
@@ -243,7 +248,10 @@ def test_the_official_sees_the_needs_and_takes_them_from_the_process_page(
     assert response.status_code == 302 and response["Location"] == "/budgeting/pp-2026/"
     assert "3 categorías añadidas desde las necesidades prioritarias." in after.text
     assert "<strong>Agua y saneamiento — Apuela</strong>" in after.text
-    assert f'<a href="{meeting_url(needs)}">Agua potable para Apuela</a>' in after.text
+    assert f'<a href="{need_url(needs)}">Agua potable para Apuela</a>' in after.text
+    # The link lands on the motion that decided the need.
+    meeting_page = client.get(meeting_url(needs))
+    assert f'<h3 id="motion-{needs.apuela_water.motion_id}">' in meeting_page.text
     assert "ya es una categoría" in after.text
 
 
@@ -296,7 +304,7 @@ def test_the_proposal_form_says_which_categories_answer_a_need(monkeypatch, worl
 
     assert ">Agua y saneamiento — Apuela (necesidad prioritaria)</option>" in page.text
     assert ">Agua</option>" in page.text
-    assert f'<a href="{meeting_url(needs)}">Agua potable para Apuela</a>' in page.text
+    assert f'<a href="{need_url(needs)}">Agua potable para Apuela</a>' in page.text
 
 
 def test_the_project_and_results_pages_link_the_need_a_project_answers(monkeypatch, world, needs):
@@ -332,7 +340,7 @@ def test_the_project_and_results_pages_link_the_need_a_project_answers(monkeypat
     detail = Client().get(f"/budgeting/projects/{project.pk}/")
     results = Client().get("/budgeting/pp-2026/results/")
 
-    link = f'<a href="{meeting_url(needs)}">Agua potable para Apuela</a>'
+    link = f'<a href="{need_url(needs)}">Agua potable para Apuela</a>'
     assert "Responde a una necesidad prioritaria del consejo paritario:" in detail.text
     assert link in detail.text
     assert (
@@ -377,7 +385,7 @@ def test_the_api_takes_the_needs_once_and_lists_the_categories_with_their_source
         "council_id": needs.canton.council.pk,
         "council": "Consejo Cantonal de Cotacachi",
         "published_at": COUNCIL_AT.isoformat().replace("+00:00", "Z"),
-        "url": meeting_url(needs),
+        "url": need_url(needs),
     }
 
 
