@@ -204,7 +204,7 @@ def run_together(
     return out
 
 
-def _raw_connection(db: Any = None) -> Any:
+def raw_connection(db: Any = None) -> Any:
     """The open psycopg connection under Django's (PostgreSQL), checked and opened as Django's
     own cursors do (the health check, when CONN_HEALTH_CHECKS is on, runs once per request)."""
     db = db or connections[DEFAULT_DB_ALIAS]
@@ -221,7 +221,7 @@ class Literal:
     that need no quoting inside one."""
 
     def __init__(self) -> None:
-        self._escaping = psycopg.pq.Escaping(_raw_connection().pgconn)
+        self._escaping = psycopg.pq.Escaping(raw_connection().pgconn)
 
     def text(self, value: str | None) -> str:
         if value is None:
@@ -252,7 +252,7 @@ def run_literal_sql(sql: str) -> list[list[tuple[bytes | None, ...]]]:
     raised as Django's error class (IntegrityError, ...) with psycopg's as the cause, as a
     cursor would, once the server has answered every statement."""
     db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs a lookup
-    raw = _raw_connection(db)
+    raw = raw_connection(db)
     pgconn = raw.pgconn
     rows: list[list[tuple[bytes | None, ...]]] = []
     with db.wrap_database_errors:

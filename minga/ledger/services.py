@@ -514,7 +514,7 @@ def _in_database_own_transaction(
     committed by the last (two round trips in all: psycopg, in autocommit outside an atomic
     block, sends no BEGIN of its own). None, having rolled back, where _append_in_database
     declines: the caller then runs the batch in a transaction.atomic block."""
-    raw = selectors._raw_connection()
+    raw = selectors.raw_connection()
     assert raw.autocommit, "outside an atomic block, Django's connection is in autocommit"
     ids = ",".join(sorted({id_text(i) for i in account_ids}))
     try:
