@@ -241,7 +241,10 @@ def id_text(number: int) -> str:
 # Events
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__, which
+# made building one 4-5 times slower (3.1-3.7 us against 0.8 us here), and a month's issuance
+# builds millions. Nothing in the ledger changes an event or a stored transfer once built.
+@dataclass(slots=True)
 class AccountEvent:
     id: int
     ledger: int
@@ -252,7 +255,7 @@ class AccountEvent:
     user_data_32: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TransferEvent:
     id: int
     debit_account_id: int = 0
@@ -376,7 +379,7 @@ class AccountState:
         ) = snap
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredTransfer:
     """A transfer as the ledger holds it (post/void: with the pending transfer's accounts,
     ledger and code filled in, and the amount actually posted or released)."""
