@@ -41,6 +41,7 @@ from .domain import (
     F_POST,
     F_VOID,
     GENESIS_HASH,
+    ID_DIGITS,
     AccountEvent,
     AccountState,
     Decision,
@@ -53,7 +54,7 @@ from .domain import (
     decide_account,
     expire_pending,
     id_text,
-    journal_hash,
+    journal_chain,
     transfer_canonical_bytes,
 )
 from .models import Ledger, LedgerHead
@@ -693,13 +694,14 @@ def _write(
     prev = head.last_hash
     rows: list[tuple[Any, ...]] = []
     zero = id_text(0)
-    for t in created:
-        prev = journal_hash(prev, t)
+    chain = journal_chain(head.last_hash, created)
+    for t, (prev, id_, debit, credit) in zip(created, chain, strict=True):
         rows.append(
             (
-                id_text(t.id),
-                id_text(t.debit_account_id),
-                id_text(t.credit_account_id),
+                # id_text, from the decimal texts the hash was made of
+                id_.zfill(ID_DIGITS),
+                debit.zfill(ID_DIGITS),
+                credit.zfill(ID_DIGITS),
                 t.amount,
                 t.ledger,
                 t.code,
