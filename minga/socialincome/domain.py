@@ -6,7 +6,8 @@ gettext, to be shown in the user's language)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
@@ -138,6 +139,22 @@ def band_of(income_pp_cents: int, minima: Mapping[int, int]) -> int:
         if minima[number] <= income_pp_cents:
             chosen = number
     return chosen
+
+
+def band_finder(minima: Mapping[int, int]) -> Callable[[int], int]:
+    """band_of for these minima, worked out once for a million households: band_of keeps the
+    highest-numbered band whose minimum is met (the lowest-numbered one when none is), so the
+    answer only changes at a minimum, and a bisection over the minima finds it."""
+    thresholds = sorted(set(minima.values()))
+    # For each minimum: the highest-numbered band whose minimum is at or below it.
+    answers = [max(n for n, low in minima.items() if low <= t) for t in thresholds]
+    lowest = min(minima)
+
+    def band(income_pp_cents: int) -> int:
+        index = bisect_right(thresholds, income_pp_cents)
+        return answers[index - 1] if index else lowest
+
+    return band
 
 
 def parse_hours(text: object) -> int:
