@@ -77,20 +77,9 @@ def transfer_from_row(row: tuple[Any, ...]) -> StoredTransfer:
 
 
 def account_from_row(row: tuple[Any, ...]) -> AccountState:
-    return AccountState(
-        id=int(row[0]),
-        ledger=row[1],
-        code=row[2],
-        flags=row[3],
-        debits_pending=row[4],
-        debits_posted=row[5],
-        credits_pending=row[6],
-        credits_posted=row[7],
-        user_data_128=int(row[8]),
-        user_data_64=row[9],
-        user_data_32=row[10],
-        timestamp=row[11],
-    )
+    # Positional (ACCOUNT_COLUMNS is AccountState's field order): a batch reads 8,190 of them,
+    # and keywords cost a third more.
+    return AccountState(int(row[0]), *row[1:8], int(row[8]), *row[9:12])
 
 
 def _in_list(column: str) -> str:

@@ -150,19 +150,20 @@ def accounts_create(
                             if end - start > 1 or is_open:
                                 break
                             continue
+                        # id, ledger, code, flags, the four balances, user data, timestamp.
                         created[e.id] = AccountState(
-                            id=e.id,
-                            ledger=e.ledger,
-                            code=e.code,
-                            flags=e.flags & ACCOUNT_FLAGS_STORED,
-                            debits_pending=0,
-                            debits_posted=0,
-                            credits_pending=0,
-                            credits_posted=0,
-                            user_data_128=e.user_data_128,
-                            user_data_64=e.user_data_64,
-                            user_data_32=e.user_data_32,
-                            timestamp=first_ts + i,
+                            e.id,
+                            e.ledger,
+                            e.code,
+                            e.flags & ACCOUNT_FLAGS_STORED,
+                            0,
+                            0,
+                            0,
+                            0,
+                            e.user_data_128,
+                            e.user_data_64,
+                            e.user_data_32,
+                            first_ts + i,
                         )
                         chain.append(e.id)
                     if failed_at < 0:
@@ -183,6 +184,8 @@ def accounts_create(
                     transaction.set_rollback(True)
                     continue
                 if created:
+                    # `created` holds the accounts in event order, which is timestamp order.
+                    zero = id_text(0)
                     rows = [
                         (
                             id_text(a.id),
@@ -193,12 +196,12 @@ def accounts_create(
                             0,
                             0,
                             0,
-                            id_text(a.user_data_128),
+                            id_text(a.user_data_128) if a.user_data_128 else zero,
                             a.user_data_64,
                             a.user_data_32,
                             a.timestamp,
                         )
-                        for a in sorted(created.values(), key=lambda a: a.timestamp)
+                        for a in created.values()
                     ]
                     columns = (
                         "id, ledger, code, flags, debits_pending, debits_posted, credits_pending, "
