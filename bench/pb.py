@@ -8,12 +8,12 @@ of ../shared/pabulib.
 
 Each measurement runs in its own process under a time limit, Minga's and pabutools' alike, and
 times the rule only (the file is parsed first, outside the timing). pabutools runs in its own
-environment (default /tmp/pabuvenv/bin/python, or $PABUTOOLS_PYTHON); where it is missing, a note
-says so and only Minga's figures are printed. $PB_BENCH_TIMEOUT_S (default 120) is the limit for
-each measurement: a run that does not finish is printed as "> limit", and a ratio against it is a
-lower bound (">"). Where pabutools did not finish, "same" compares with the stored reference
-(minga/voting/tests/pb_references) when there is one, and says so. $PB_BENCH_PART=1 or 2 runs one
-part only."""
+environment (default .bench/pabutools/bin/python, which `make bench-peers` makes, or
+$PABUTOOLS_PYTHON); where it is missing, a note says so and only Minga's figures are printed.
+$PB_BENCH_TIMEOUT_S (default 120) is the limit for each measurement: a run that does not finish
+is printed as "> limit", and a ratio against it is a lower bound (">"). Where pabutools did not
+finish, "same" compares with the stored reference (minga/voting/tests/pb_references) when there
+is one, and says so. $PB_BENCH_PART=1 or 2 runs one part only."""
 
 from __future__ import annotations
 
@@ -135,11 +135,16 @@ TIMEOUT_S = float(os.environ.get("PB_BENCH_TIMEOUT_S", "120"))
 
 
 def main() -> int:
-    peer_python = os.environ.get("PABUTOOLS_PYTHON", "/tmp/pabuvenv/bin/python")  # noqa: S108  (a path named in docs)
+    peer_python = os.environ.get(
+        "PABUTOOLS_PYTHON", str(ROOT / ".bench" / "pabutools" / "bin" / "python")
+    )
     has_peer = Path(peer_python).exists()
     part = os.environ.get("PB_BENCH_PART", "")
     if not has_peer:
-        print(f"NOTE: pabutools not found at {peer_python}: only Minga's figures are printed.")
+        print(
+            f"NOTE: pabutools not found at {peer_python} (`make bench-peers` makes it): only "
+            "Minga's figures are printed."
+        )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; limit {TIMEOUT_S:.0f} s")
     header = f"{'election':40} {'step':10} {'minga s':>9} {'pabutools s':>12} {'ratio':>8} same"
     if part in ("", "1"):

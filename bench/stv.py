@@ -12,9 +12,10 @@ holds the waits for a CPU).
 
 The peer, measured on the same file in the same run, is pref_voting's `stv_scottish` (an
 independent implementation of the same rules). It must not be installed into Minga's own
-environment, so it runs in a separate virtual environment, by default /tmp/prefvenv:
+environment, so it runs in a separate virtual environment, by default .bench/pref_voting (the
+one `make bench-peers` makes; `make bench` uses it):
 
-    python3 -m venv /tmp/prefvenv && /tmp/prefvenv/bin/pip install pref-voting==1.18.2
+    make bench-peers
 
 (another one can be named with $MINGA_BENCH_PREF_VOTING_PYTHON). Without it the benchmark says
 so and prints Minga's figures alone. Both must elect the same candidates.
@@ -48,8 +49,8 @@ SEATS = 7
 BALLOTS = 100_000
 LISTS = 6
 TARGET_S = 1.0
-# A scratch environment outside the repository, rebuilt at will: /tmp is the right place for it.
-PEER_DEFAULT = "/tmp/prefvenv/bin/python"  # noqa: S108
+# The environment `make bench-peers` makes (.bench/ is ignored by git).
+PEER_DEFAULT = ROOT / ".bench" / "pref_voting" / "bin" / "python"
 PEER_PYTHON = Path(os.environ.get("MINGA_BENCH_PREF_VOTING_PYTHON", PEER_DEFAULT))
 PEER_VERSION = "1.18.2"
 
@@ -140,8 +141,7 @@ def time_peer(path: Path) -> dict[str, object] | None:
     if not PEER_PYTHON.exists():
         print(
             f"NOTE: the peer is not measured: {PEER_PYTHON} is missing. Create it with\n"
-            f"  python3 -m venv /tmp/prefvenv && /tmp/prefvenv/bin/pip install "
-            f"pref-voting=={PEER_VERSION}\n"
+            f"  make bench-peers  (pref-voting=={PEER_VERSION} in .bench/pref_voting)\n"
             "or name another interpreter with $MINGA_BENCH_PREF_VOTING_PYTHON."
         )
         return None

@@ -1,9 +1,10 @@
 """Computes pabutools' outcomes on the shared pabulib elections, for Minga's cross-check tests.
 
 pabutools is not a Minga dependency: run this script with a separate environment that has it,
+the one `make bench-peers` makes (pabutools 1.2.3 and pulp 2.9.0 in .bench/pabutools):
 
-    python -m venv /tmp/pabuvenv && /tmp/pabuvenv/bin/pip install pabutools==1.2.3 pulp==2.9.0
-    /tmp/pabuvenv/bin/python scripts/pabutools_references.py [--timeout-s 600] [FILE.pb ...]
+    make bench-peers
+    .bench/pabutools/bin/python scripts/pabutools_references.py [--timeout-s 600] [FILE.pb ...]
 
 (pabutools 1.2.3 imports PULP_CBC_CMD, which PuLP 3 and later no longer export: pin pulp==2.9.0.)
 It writes one small JSON file per election to minga/voting/tests/pb_references/<file stem>.json:
