@@ -79,7 +79,20 @@ def transfer_from_row(row: tuple[Any, ...]) -> StoredTransfer:
 def account_from_row(row: tuple[Any, ...]) -> AccountState:
     # Positional (ACCOUNT_COLUMNS is AccountState's field order): a batch reads 8,190 of them,
     # and keywords cost a third more.
-    return AccountState(int(row[0]), *row[1:8], int(row[8]), *row[9:12])
+    return AccountState(
+        int(row[0]),
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+        int(row[8]),
+        row[9],
+        row[10],
+        row[11],
+    )
 
 
 def _in_list(column: str) -> str:

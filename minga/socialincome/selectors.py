@@ -318,7 +318,7 @@ def member_facts(
         "SELECT household_id, birth_date, income_cents, disability "  # noqa: S608 - fixed names
         f"FROM {Member._meta.db_table} WHERE programme_id = %s"
     )
-    params: list[object] = [programme.pk]
+    params: list[int] = [programme.pk]
     if household_id is not None:
         sql += " AND household_id = %s"
         params.append(household_id)
