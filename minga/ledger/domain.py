@@ -436,10 +436,13 @@ def transfer_canonical_bytes(t: StoredTransfer) -> bytes:
     return _canonical(t, t.id, t.debit_account_id, t.credit_account_id).encode("ascii")
 
 
+def _link(prev_hash: str, canonical: str) -> str:
+    """A journal entry's hash: sha256 of the previous hash, "|", and the canonical text."""
+    return hashlib.sha256(f"{prev_hash}|{canonical}".encode("ascii")).hexdigest()
+
+
 def journal_hash(prev_hash: str, t: StoredTransfer) -> str:
-    return hashlib.sha256(
-        prev_hash.encode("ascii") + b"|" + transfer_canonical_bytes(t)
-    ).hexdigest()
+    return _link(prev_hash, _canonical(t, t.id, t.debit_account_id, t.credit_account_id))
 
 
 def journal_chain(
@@ -448,12 +451,9 @@ def journal_chain(
     """journal_hash chained over `transfers` from `prev_hash`: for each transfer, its hash and
     the decimal texts of its id and account ids, made once for both the hash and the stored row
     (a 128-bit integer's decimal text is most of what a hash costs)."""
-    sha256 = hashlib.sha256
     for t in transfers:
         id_, debit, credit = str(t.id), str(t.debit_account_id), str(t.credit_account_id)
-        prev_hash = sha256(
-            f"{prev_hash}|{_canonical(t, id_, debit, credit)}".encode("ascii")
-        ).hexdigest()
+        prev_hash = _link(prev_hash, _canonical(t, id_, debit, credit))
         yield prev_hash, id_, debit, credit
 
 

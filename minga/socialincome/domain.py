@@ -133,18 +133,15 @@ def income_per_person_cents(members: Sequence[MemberFacts]) -> int:
 
 
 def band_of(income_pp_cents: int, minima: Mapping[int, int]) -> int:
-    """The band whose minimum is the highest one at or below the income per person."""
-    chosen = min(minima)
-    for number in sorted(minima):
-        if minima[number] <= income_pp_cents:
-            chosen = number
-    return chosen
+    """The band of one income per person: see band_finder."""
+    return band_finder(minima)(income_pp_cents)
 
 
 def band_finder(minima: Mapping[int, int]) -> Callable[[int], int]:
-    """band_of for these minima, worked out once for a million households: band_of keeps the
-    highest-numbered band whose minimum is met (the lowest-numbered one when none is), so the
-    answer only changes at a minimum, and a bisection over the minima finds it."""
+    """The band of an income per person, for these minima ({band number: minimum}): the
+    highest-numbered band whose minimum is at or below the income, or the lowest-numbered band
+    when none is. Worked out once for a million households: the answer only changes at a
+    minimum, so a bisection over the minima finds it."""
     thresholds = sorted(set(minima.values()))
     # For each minimum: the highest-numbered band whose minimum is at or below it.
     answers = [max(n for n, low in minima.items() if low <= t) for t in thresholds]

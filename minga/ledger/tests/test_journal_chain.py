@@ -1,5 +1,7 @@
 """journal_chain: the batch path's hashing gives journal_hash's chain, and the decimal texts it
-hands back make the stored ids (id_text) at every size of id."""
+hands back make the stored ids (id_text) at every size of id; both are the documented hash."""
+
+import hashlib
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -48,6 +50,10 @@ def test_the_chain_is_journal_hash_chained_and_the_texts_pad_to_id_text(batch):
         assert credit.zfill(ID_DIGITS) == id_text(t.credit_account_id)
 
 
-def test_the_canonical_bytes_are_the_documented_order():
+def test_the_canonical_bytes_and_the_hash_are_the_documented_ones():
     t = StoredTransfer(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
     assert transfer_canonical_bytes(t) == b"1|2|3|4|5|6|7|8|9|10|11|12|13"
+    # docs/ledger.md: sha256 of the previous hash, "|", and the canonical bytes, in hex.
+    expected = hashlib.sha256(b"0" * 64 + b"|1|2|3|4|5|6|7|8|9|10|11|12|13").hexdigest()
+    assert journal_hash(GENESIS_HASH, t) == expected
+    assert next(journal_chain(GENESIS_HASH, [t]))[0] == expected
