@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
@@ -224,8 +223,7 @@ def _category_out(category: Any) -> dict[str, Any]:
             "council_id": need.council_id,
             "council": need.council.name,
             "published_at": need.published_at,
-            "url": reverse("councils:meeting", args=[need.motion.meeting_id])
-            + f"#motion-{need.motion_id}",
+            "url": need.get_absolute_url(),
         },
     }
 

@@ -8,6 +8,7 @@ exceptions; the constraints below say the same rules a second time, in the datab
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -511,6 +512,11 @@ class Motion(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def anchor(self) -> str:
+        """The id of the motion's heading on its meeting's page."""
+        return f"motion-{self.pk}"
+
 
 class VoteChoice(models.TextChoices):
     YES = "yes", _("A favor")
@@ -592,3 +598,8 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    def get_absolute_url(self) -> str:
+        """Where a decision is read: its motion on the meeting's page (the motion, the votes
+        and the decision, in the meeting's record)."""
+        return f"{reverse('councils:meeting', args=[self.motion.meeting_id])}#{self.motion.anchor}"
