@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minga.core import identifiers
@@ -734,7 +735,8 @@ def registry_import(
 ) -> ImportRun:
     """Imports households and members. All or nothing; a re-import updates in place (members
     are matched by cédula, households by registry id), removes members no longer listed, and
-    records what changed."""
+    records what changed. Then opens the wallets of the households' eligible categories
+    (wallets_open)."""
     rows = registry_rows_read(data=data, scheme=programme.identifier_scheme, today=now.date())
     changes: list[dict[str, Any]] = []
     with transaction.atomic():
@@ -819,6 +821,9 @@ def registry_import(
             },
             now=now,
         )
+    # After the import's transaction: the ledger writes in its own. A failure here leaves the
+    # import done; the next import or issuance opens what is missing.
+    wallets_open(programme=programme, now=now)
     return run
 
 
@@ -1097,14 +1102,15 @@ def _wallet_rows_insert(rows: list[tuple[int, int, str]]) -> None:
 
 def _wallets_ensure(
     *, programme: Programme, pairs: Sequence[tuple[int, Category]], now: datetime
-) -> dict[tuple[int, int], tuple[int, str]]:
+) -> tuple[dict[tuple[int, int], tuple[int, str]], int]:
     """Wallet rows and their ledger accounts (debits must not exceed credits) for each
-    (household id, category): {(household id, category id): (wallet id, account id)}. Ledger
-    first, then the rows: both steps are idempotent."""
+    (household id, category): {(household id, category id): (wallet id, account id)} of all the
+    programme's wallets, and how many were missing. Ledger first, then the rows: both steps are
+    idempotent."""
     existing = _wallets_of(programme)
     missing = [(h, c) for h, c in pairs if (h, c.id) not in existing]
     if not missing:
-        return existing
+        return existing, 0
     ids = _sequential_ids(WALLET_RUN, [(h, c.id) for h, c in missing])
     # In id order, which is household order: each batch then adds to the end of the ledger's
     # id indexes instead of all over them, and the accounts' rows lie in id order.
@@ -1125,7 +1131,24 @@ def _wallets_ensure(
             writes.submit(
                 partial(_wallet_rows_insert, [(h, c.id, id_text(i)) for i, (h, c) in chunk])
             )
-    return _wallets_of(programme)
+    return _wallets_of(programme), len(missing)
+
+
+@collector_paused()
+def wallets_open(*, programme: Programme, now: datetime) -> int:
+    """Opens the wallet of every category each enrolled household is eligible for in the
+    current month (or in the programme's first month, if it has not started): a resident sees
+    their wallets, empty, from enrolment on, and the monthly issuance only credits them.
+    Idempotent and resumable, like the issuance. The issuance still opens any wallet its month
+    needs that is missing (a member who turns 65, a category added later, a crash here).
+    Answers how many wallets it opened."""
+    period = max(timezone.localdate(now).replace(day=1), programme.start_date.replace(day=1))
+    programme_ledgers_ensure(programme=programme, now=now)
+    due = selectors.entitlements(programme=programme, period=period)
+    _wallets, opened = _wallets_ensure(
+        programme=programme, pairs=[(e.household_id, e.category) for e in due], now=now
+    )
+    return opened
 
 
 # The run of every wallet account's id: all the wallets in one range, in household order.
@@ -1170,7 +1193,7 @@ def month_issue(
     programme_ledgers_ensure(programme=programme, now=now)
     due = selectors.entitlements(programme=programme, period=period)
     report.due = len(due)
-    wallets = _wallets_ensure(
+    wallets, _opened = _wallets_ensure(
         programme=programme, pairs=[(e.household_id, e.category) for e in due], now=now
     )
     done = set(

@@ -12,7 +12,7 @@ from django.db import connection
 from minga.ledger import selectors as ledger
 from minga.socialincome import models, services
 
-from .conftest import NOW, World, identities_hold
+from .conftest import NOW, World, build_world, identities_hold
 
 JAN = date(2026, 1, 1)
 BACKGROUND = connection.vendor == "postgresql"
@@ -36,10 +36,22 @@ def record_threads(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def world_without_wallets(transactional_db: Any, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The committed world as a programme enrolled before the import opened wallets (or whose
+    wallet opening crashed): the issuance opens them."""
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "wallets_open", lambda **_kwargs: 0)
+        world = build_world()
+    assert not models.Wallet.objects.exists()
+    return world
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_issuance_outside_a_transaction_writes_its_records_beside_the_ledger(
-    committed_world, monkeypatch
+    world_without_wallets, monkeypatch
 ):
+    committed_world = world_without_wallets
     records = record_threads(monkeypatch, "_issuance_record")
     wallets = record_threads(monkeypatch, "_wallet_rows_insert")
     monkeypatch.setattr(services, "BATCH", 2)  # three batches of wallets

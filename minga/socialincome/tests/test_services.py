@@ -11,7 +11,19 @@ from minga.socialincome import models, selectors, services
 from minga.socialincome.domain import sequential_id, sequential_prefix
 
 from .board import board_vote, make_board
-from .conftest import NOW, START, World, categories, cedula, identities_hold, registry_csv
+from .conftest import (
+    ALLOTMENTS,
+    BANDS,
+    CATEGORIES,
+    NOW,
+    REGISTRY,
+    START,
+    World,
+    categories,
+    cedula,
+    identities_hold,
+    registry_csv,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -273,6 +285,99 @@ def test_a_reimport_updates_in_place_and_records_what_changed(world):
         {"household": "H4", "what": "household_added"},
         {"cedula": cedula(5), "what": "added", "line": 6},
     ]
+
+
+def ledger_accounts() -> int:
+    wallets = models.Wallet.objects.values_list("account_id", flat=True)
+    return len(ledger.accounts_get(account_ids=[int(a) for a in wallets]))
+
+
+def test_enrolment_opens_the_wallets_of_the_eligible_categories_empty(world):
+    assert balances(world) == {
+        ("H1", "eldercare"): 0,
+        ("H1", "homecare"): 0,
+        ("H2", "childcare"): 0,
+        ("H2", "homecare"): 0,
+        ("H3", "disability"): 0,
+        ("H3", "homecare"): 0,
+    }
+    for wallet in models.Wallet.objects.all():
+        account = ledger.account_get(account_id=int(wallet.account_id))
+        assert account is not None
+        assert account.ledger == wallet.category.ledger
+        assert int(wallet.account_id) == services.wallet_account_id(
+            wallet.household_id, wallet.category_id
+        )
+    before = models.Wallet.objects.count(), ledger_accounts()
+
+    report = services.month_issue(
+        actor=world.official, programme=world.programme, period=JAN, now=NOW
+    )
+
+    # The issuance only credits the wallets enrolment opened.
+    assert report.written == 6
+    assert (models.Wallet.objects.count(), ledger_accounts()) == before == (6, 6)
+    identities_hold(world)
+
+
+def test_opening_wallets_again_opens_nothing(world):
+    events = AuditEvent.objects.count()
+
+    assert services.wallets_open(programme=world.programme, now=NOW) == 0
+    assert models.Wallet.objects.count() == 6
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_reimport_opens_the_wallets_of_new_households_only(world):
+    rows = [*REGISTRY, (5, "H4", "2000-02-02", "80.00", "no")]
+
+    services.registry_import(
+        actor=world.official, programme=world.programme, data=registry_csv(rows), now=NOW
+    )
+
+    assert balances(world)[("H4", "homecare")] == 0
+    assert models.Wallet.objects.count() == 7
+
+
+def test_a_wallet_a_household_becomes_eligible_for_later_is_opened_by_that_months_issuance(world):
+    # Turns 65 on 15 May 2026: not eligible for elder care when enrolled in March.
+    rows = [*REGISTRY, (5, "H4", "1961-05-15", "0", "no")]
+    services.registry_import(
+        actor=world.official, programme=world.programme, data=registry_csv(rows), now=NOW
+    )
+    assert ("H4", "eldercare") not in balances(world)
+
+    services.month_issue(
+        actor=world.official, programme=world.programme, period=date(2026, 6, 1), now=NOW
+    )
+
+    assert balances(world)[("H4", "eldercare")] == 3000
+    identities_hold(world)
+
+
+def test_enrolment_before_the_programme_starts_opens_the_wallets_of_its_first_month(world):
+    programme = services.programme_create(
+        actor=world.official,
+        slug="cuidados-2027",
+        name="Cuidados 2027",
+        territory=world.canton,
+        unit="hours",
+        start_date=date(2027, 1, 1),
+        categories=CATEGORIES,
+        bands=BANDS,
+        allotments=ALLOTMENTS,
+        now=NOW,
+    )
+
+    services.registry_import(
+        actor=world.official,
+        programme=programme,
+        data=registry_csv([(9, "K1", "1950-05-01", "0.00", "no")]),
+        now=NOW,
+    )
+
+    opened = models.Wallet.objects.filter(household__programme=programme)
+    assert sorted(w.category.code for w in opened) == ["eldercare", "homecare"]
 
 
 # --- accreditation ---------------------------------------------------------------------------

@@ -129,6 +129,17 @@ def test_a_provider_form_names_the_field_of_an_overdraft(client, issued):
     assert models.Service.objects.count() == 0
 
 
+def test_a_resident_sees_their_wallets_empty_from_enrolment_on(client, world):
+    login(client, world.resident)
+
+    body = client.get("/socialincome/wallet/").content.decode()
+
+    # H1: an elder living alone, eligible for elder care and home care; nothing issued yet.
+    assert '<th scope="row">Cuidado de personas mayores</th><td>0</td>' in body
+    assert '<th scope="row">Cuidado en el hogar</th><td>0</td>' in body
+    assert "Cuidado infantil" not in body
+
+
 def test_a_resident_confirms_and_rates_from_the_wallet(client, issued):
     recorded = services.service_record(
         actor=issued.delegate,
