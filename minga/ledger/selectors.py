@@ -458,6 +458,20 @@ class Balances:
     credits_posted: int
 
 
+def balances_by_code(*, ledger: int, code: int) -> Balances:
+    """The sums of the four balances over the ledger's accounts that carry `code`, in one
+    query (a million accounts are summed by the database, not read one by one)."""
+    sums = Account.objects.filter(ledger=ledger, code=code).aggregate(
+        dp=Sum("debits_pending"),
+        dpo=Sum("debits_posted"),
+        cp=Sum("credits_pending"),
+        cpo=Sum("credits_posted"),
+    )
+    return Balances(
+        int(sums["dp"] or 0), int(sums["dpo"] or 0), int(sums["cp"] or 0), int(sums["cpo"] or 0)
+    )
+
+
 def account_balances_at(*, account_id: int, timestamp: int) -> Balances:
     """The account's four balances as they stood at `timestamp` (ns), from its transfers: a
     pending transfer counts while it is neither posted, voided nor past its timeout by then."""

@@ -22,6 +22,7 @@ from minga.ledger import selectors as ledger
 from minga.ledger.domain import PendingStatus, TransferFlags
 
 from .domain import (
+    ACCOUNT_WALLET,
     TRANSFER_SERVICE,
     MemberFacts,
     add_months,
@@ -41,6 +42,7 @@ from .models import (
     ImportRun,
     Issuance,
     Member,
+    MonthTotal,
     ParameterChange,
     ParameterValue,
     Programme,
@@ -683,14 +685,9 @@ def identity(*, category: Category) -> Identity:
     ]
     providers = ledger.accounts_get(account_ids=provider_ids)
     redeemed = sum(p.credits_posted for p in providers.values())
-    wallet_ids = [
-        int(a)
-        for a in Wallet.objects.filter(category=category).values_list("account_id", flat=True)
-    ]
-    outstanding = 0
-    for chunk_start in range(0, len(wallet_ids), 5000):
-        states = ledger.accounts_get(account_ids=wallet_ids[chunk_start : chunk_start + 5000])
-        outstanding += sum(s.credits_posted - s.debits_posted for s in states.values())
+    # Every wallet of the category is an account of its ledger with the wallet code.
+    wallets = ledger.balances_by_code(ledger=category.ledger, code=ACCOUNT_WALLET)
+    outstanding = wallets.credits_posted - wallets.debits_posted
     return Identity(category.code, issued, redeemed, expired, outstanding)
 
 
@@ -741,15 +738,18 @@ def _books_of(p: Programme) -> Iterator[dict[str, Any]]:
             }
         return rows[key]
 
-    for month, cat, amount, beneficiaries in (
-        Issuance.objects.filter(category__programme=p)
-        .values_list("period_date", "category_id")
-        .annotate(s=Sum("amount"), n=Count("wallet__household_id", distinct=True))
-        .order_by()
-    ):
-        r = row(month, cat)
-        r["issued"] = amount
-        r["beneficiaries"] = beneficiaries
+    # Issued and expired from the month totals, which the issuance and expiry runs keep with
+    # their rows (a household has one wallet per category and one issuance per wallet and
+    # month, so the issuances are the beneficiaries).
+    for month, cat, issued, beneficiaries, expired in MonthTotal.objects.filter(
+        category__programme=p
+    ).values_list("month", "category_id", "issued", "beneficiaries", "expired"):
+        if beneficiaries:
+            r = row(month, cat)
+            r["issued"] = issued
+            r["beneficiaries"] = beneficiaries
+        if expired:
+            row(month, cat)["expired"] = expired
     for month, cat, amount, hundredths, providers in (
         Service.objects.filter(wallet__category__programme=p, status__in=POSTED)
         .annotate(month=TruncMonth("service_date"))
@@ -765,15 +765,6 @@ def _books_of(p: Programme) -> Iterator[dict[str, Any]]:
         r["redeemed"] = amount
         r["hours"] = hundredths / 100
         r["providers"] = providers
-    for month, cat, amount in (
-        Expiry.objects.filter(category__programme=p, amount__gt=0)
-        .annotate(month=TruncMonth("expired_at"))
-        .values_list("month", "category_id")
-        .annotate(s=Sum("amount"))
-        .order_by()
-    ):
-        r = row(month.date() if isinstance(month, datetime) else month, cat)
-        r["expired"] = amount
     for _key, r in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         persons = r["beneficiaries"]
         for key in ("issued", "redeemed", "expired", "hours", "beneficiaries"):
@@ -860,7 +851,7 @@ def parameters_updated_at() -> datetime | None:
 
 
 def updated_at() -> datetime | None:
-    latest = Issuance.objects.order_by("-issued_at").values_list("issued_at", flat=True).first()
+    latest = MonthTotal.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     service = Service.objects.order_by("-recorded_at").values_list("recorded_at", flat=True).first()
     candidates = [d for d in (latest, service) if d is not None]
     return max(candidates) if candidates else None
@@ -868,10 +859,10 @@ def updated_at() -> datetime | None:
 
 def issued_periods(*, programme: Programme) -> list[date]:
     return list(
-        Issuance.objects.filter(category__programme=programme)
-        .values_list("period_date", flat=True)
+        MonthTotal.objects.filter(category__programme=programme, beneficiaries__gt=0)
+        .values_list("month", flat=True)
         .distinct()
-        .order_by("period_date")
+        .order_by("month")
     )
 
 

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,6 +68,7 @@ from .models import (
     ImportRun,
     Issuance,
     Member,
+    MonthTotal,
     ParameterChange,
     ParameterValue,
     Programme,
@@ -1025,12 +1026,12 @@ def _copy(table: str, names: str, text: str) -> None:
 
 def _insert_ignoring_existing(
     table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Inserts rows, skipping those already there (written by another run of the same command).
-    The ORM's bulk_create builds a model instance per row, which costs more than the ledger
-    batch itself at a million rows."""
+) -> int:
+    """Inserts rows, skipping those already there (written by another run of the same command),
+    and answers how many it inserted. The ORM's bulk_create builds a model instance per row,
+    which costs more than the ledger batch itself at a million rows."""
     if not rows:
-        return
+        return 0
     names = ", ".join(columns)
     if connection.vendor != "postgresql":
         marks = ", ".join(["%s"] * len(columns))
@@ -1040,7 +1041,8 @@ def _insert_ignoring_existing(
                 "ON CONFLICT DO NOTHING",
                 rows,
             )
-        return
+            # executemany sums the rows each INSERT changed: 0 for a skipped one.
+            return int(cursor.rowcount)
     assert connection.in_atomic_block, "the rows and the scratch table live in one transaction"
     text = _copy_text(rows)
     try:
@@ -1048,7 +1050,7 @@ def _insert_ignoring_existing(
         # them straight in, and let the table's unique constraints say otherwise.
         with transaction.atomic():
             _copy(table, names, text)
-        return
+        return len(rows)
     except IntegrityError as error:
         if getattr(error.__cause__, "sqlstate", None) != "23505":
             raise  # not a duplicate: a bad row, which the caller must hear about
@@ -1066,7 +1068,9 @@ def _insert_ignoring_existing(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {scratch} "  # noqa: S608 - fixed names
             "ON CONFLICT DO NOTHING"
         )
+        inserted = int(cursor.rowcount)
         cursor.execute(f"TRUNCATE {scratch}")
+    return inserted
 
 
 def _sequential_ids(run: Sequence[object], pairs: Sequence[tuple[int, int]]) -> list[int]:
@@ -1197,9 +1201,9 @@ def month_issue(
         programme=programme, pairs=[(e.household_id, e.category) for e in due], now=now
     )
     done = set(
-        Issuance.objects.filter(category__programme=programme, period_date=period).values_list(
-            "wallet_id", flat=True
-        )
+        Issuance.objects.filter(category__programme=programme, period_date=period)
+        .values_list("wallet_id", flat=True)
+        .order_by()
     )
     categories = {e.category.id: e.category for e in due}
     fund_of = {c: int(category.fund_account_id) for c, category in categories.items()}
@@ -1286,6 +1290,73 @@ def _stored_where_not_ok(events: Sequence[TransferEvent], results: Sequence[str]
     return {i: t.amount for i, t in stored.items()}
 
 
+ISSUED, EXPIRED = "issued", "expired"
+
+
+def _month_totals_record(
+    kind: str, parts: Sequence[tuple[int, date, int]], *, complete: bool, now: datetime
+) -> None:
+    """Adds a batch's (category id, month, amount) rows of `kind` to the month totals, in the
+    batch's transaction. When some of its rows were already there (another run wrote them
+    first), the totals of the batch's months are counted again from the rows instead."""
+    sums: dict[tuple[int, date], list[int]] = {}
+    for category, month, amount in parts:
+        total = sums.setdefault((category, month), [0, 0])
+        total[0] += amount
+        total[1] += 1
+    table = MonthTotal._meta.db_table
+    if complete:
+        # The batch's own rows, added to what is there (the other kind's columns add 0).
+        update = (
+            f"issued = {table}.issued + excluded.issued, "
+            f"beneficiaries = {table}.beneficiaries + excluded.beneficiaries, "
+            f"expired = {table}.expired + excluded.expired"
+        )
+    elif kind == ISSUED:
+        update = "issued = excluded.issued, beneficiaries = excluded.beneficiaries"
+    else:
+        update = "expired = excluded.expired"
+    db_now = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        for (category, month), (amount, count) in sorted(sums.items()):
+            if not complete:
+                amount, count = _month_counted(kind, category, month)
+            issued, beneficiaries, expired = (
+                (amount, count, 0) if kind == ISSUED else (0, 0, amount)
+            )
+            cursor.execute(
+                f"INSERT INTO {table} "  # noqa: S608 - fixed names
+                "(category_id, month, issued, beneficiaries, expired, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (category_id, month) DO UPDATE SET "
+                f"{update}, updated_at = excluded.updated_at",
+                [
+                    category,
+                    connection.ops.adapt_datefield_value(month),
+                    issued,
+                    beneficiaries,
+                    expired,
+                    db_now,
+                ],
+            )
+
+
+def _month_counted(kind: str, category: int, month: date) -> tuple[int, int]:
+    """(sum of amounts, rows) of `kind` recorded for the category in the month."""
+    rows: QuerySet[Any]
+    if kind == ISSUED:
+        rows = Issuance.objects.filter(category_id=category, period_date=month)
+    else:
+        zone = timezone.get_default_timezone()
+        start = timezone.make_aware(datetime(month.year, month.month, 1), zone)
+        following = add_months(month, 1)
+        end = timezone.make_aware(datetime(following.year, following.month, 1), zone)
+        rows = Expiry.objects.filter(
+            category_id=category, expired_at__gte=start, expired_at__lt=end
+        )
+    counted = rows.order_by().aggregate(s=Sum("amount"), n=Count("pk"))
+    return int(counted["s"] or 0), int(counted["n"])
+
+
 @transaction.atomic
 def _issuance_record(
     *, actor: Any, programme: Programme, period: date, rows: list[tuple[Any, ...]], now: datetime
@@ -1297,10 +1368,13 @@ def _issuance_record(
         # rather than at the commit with the audit head held.
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    _insert_ignoring_existing(
+    inserted = _insert_ignoring_existing(
         Issuance._meta.db_table,
         ("wallet_id", "category_id", "period_date", "amount", "transfer_id", "issued_at"),
         rows,
+    )
+    _month_totals_record(
+        ISSUED, [(r[1], period, r[3]) for r in rows], complete=inserted == len(rows), now=now
     )
     audit_record(
         actor=actor,
@@ -1356,9 +1430,9 @@ def credits_expire(
         .order_by("pk")
     )
     done = set(
-        Expiry.objects.filter(
-            category__programme=programme, through_period_date=through
-        ).values_list("wallet_id", flat=True)
+        Expiry.objects.filter(category__programme=programme, through_period_date=through)
+        .values_list("wallet_id", flat=True)
+        .order_by()
     )
     todo = [w for w in wallets if w.pk not in done]
     report.due = len(wallets)
@@ -1435,10 +1509,15 @@ def _expiry_record(
 ) -> None:
     """Records a batch the ledger holds: (wallet id, category id, through period, amount,
     transfer id, expired at) per row, and one audit event for the batch."""
-    _insert_ignoring_existing(
+    inserted = _insert_ignoring_existing(
         Expiry._meta.db_table,
         ("wallet_id", "category_id", "through_period_date", "amount", "transfer_id", "expired_at"),
         rows,
+    )
+    # The open books' month of an expiry: when it was recorded, in the platform's time zone.
+    month = timezone.localtime(now, timezone.get_default_timezone()).date().replace(day=1)
+    _month_totals_record(
+        EXPIRED, [(r[1], month, r[3]) for r in rows], complete=inserted == len(rows), now=now
     )
     audit_record(
         actor=actor,

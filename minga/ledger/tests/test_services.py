@@ -16,6 +16,7 @@ from minga.ledger.domain import (
 from minga.ledger.domain import AccountFlags as AF
 from minga.ledger.domain import TransferFlags as TF
 from minga.ledger.tests.factories import (
+    LEDGER,
     T0,
     account,
     at,
@@ -357,3 +358,27 @@ def test_a_replayed_linked_chain_answers_exists_then_linked_event_failed():
 
     assert results == ["exists", "linked_event_failed"]
     assert balances(2) == (0, 20, 0, 100)
+
+
+@pytest.mark.django_db
+def test_balances_are_summed_over_the_accounts_of_one_ledger_and_code():
+    create_accounts(
+        account(1, code=5),
+        account(2, code=7),
+        account(3, code=7),
+        account(4, ledger=LEDGER + 1, code=7),
+        account(5, ledger=LEDGER + 1, code=5),
+    )
+    create_transfers(
+        transfer(1, 1, 2, 30),
+        transfer(2, 1, 3, 12, flags=TF.PENDING),
+        transfer(3, 2, 3, 5),
+        transfer(4, 5, 4, 99, ledger=LEDGER + 1),
+    )
+
+    sevens = selectors.balances_by_code(ledger=LEDGER, code=7)
+
+    # Accounts 2 and 3 only: not account 1 (another code) nor 4 (another ledger).
+    assert (sevens.debits_pending, sevens.debits_posted) == (0, 5)
+    assert (sevens.credits_pending, sevens.credits_posted) == (12, 35)
+    assert selectors.balances_by_code(ledger=LEDGER, code=99) == selectors.Balances(0, 0, 0, 0)

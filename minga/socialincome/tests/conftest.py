@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from minga.accounts import services as accounts
 from minga.actors import services as actors
 from minga.core.identifiers import ec_cedula_check_digit
 from minga.core.roles import Role
-from minga.socialincome import selectors, services
+from minga.socialincome import models, selectors, services
 from minga.territories import services as territories
 from minga.territories.selectors import territory_by_code
 
@@ -108,11 +109,34 @@ def categories(programme: Any) -> dict[str, Any]:
 
 
 def identities_hold(world: World) -> None:
-    """Per category, the ledger's identity holds and this app's records give the same totals."""
+    """Per category, the ledger's identity holds and this app's records give the same totals;
+    the month totals are the sums of the rows they stand for."""
     for category in categories(world.programme).values():
         from_ledger = selectors.identity(category=category)
         assert from_ledger.holds, from_ledger
         assert selectors.recorded_totals(category=category) == from_ledger
+    month_totals_hold(world.programme)
+
+
+def month_totals_hold(programme: Any) -> None:
+    expected: dict[tuple[int, date], list[int]] = {}
+    for category, period, amount in models.Issuance.objects.filter(
+        category__programme=programme
+    ).values_list("category_id", "period_date", "amount"):
+        cell = expected.setdefault((category, period), [0, 0, 0])
+        cell[0] += amount
+        cell[1] += 1
+    for category, at, amount in models.Expiry.objects.filter(
+        category__programme=programme
+    ).values_list("category_id", "expired_at", "amount"):
+        month = timezone.localtime(at, timezone.get_default_timezone()).date().replace(day=1)
+        expected.setdefault((category, month), [0, 0, 0])[2] += amount
+    actual = {
+        (t.category_id, t.month): [t.issued, t.beneficiaries, t.expired]
+        for t in models.MonthTotal.objects.filter(category__programme=programme)
+    }
+    nonzero = {k: v for k, v in actual.items() if any(v)}
+    assert nonzero == {k: v for k, v in expected.items() if any(v)}
 
 
 @pytest.fixture
