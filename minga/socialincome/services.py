@@ -1146,7 +1146,7 @@ def wallets_open(*, programme: Programme, now: datetime) -> int:
     Idempotent and resumable, like the issuance. The issuance still opens any wallet its month
     needs that is missing (a member who turns 65, a category added later, a crash here).
     Answers how many wallets it opened."""
-    period = max(timezone.localdate(now).replace(day=1), programme.start_date.replace(day=1))
+    period = max(_month_of(now), programme.start_date.replace(day=1))
     programme_ledgers_ensure(programme=programme, now=now)
     due = selectors.entitlements(programme=programme, period=period)
     _wallets, opened = _wallets_ensure(
@@ -1293,6 +1293,12 @@ def _stored_where_not_ok(events: Sequence[TransferEvent], results: Sequence[str]
 ISSUED, EXPIRED = "issued", "expired"
 
 
+def _month_of(moment: datetime) -> date:
+    """The first day of the month of `moment` in the platform's time zone (not the one a
+    request may have activated)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
+
+
 def _month_totals_record(
     kind: str, parts: Sequence[tuple[int, date, int]], *, complete: bool, now: datetime
 ) -> None:
@@ -1305,38 +1311,36 @@ def _month_totals_record(
         total[0] += amount
         total[1] += 1
     table = MonthTotal._meta.db_table
-    if complete:
-        # The batch's own rows, added to what is there (the other kind's columns add 0).
-        update = (
-            f"issued = {table}.issued + excluded.issued, "
-            f"beneficiaries = {table}.beneficiaries + excluded.beneficiaries, "
-            f"expired = {table}.expired + excluded.expired"
-        )
-    elif kind == ISSUED:
-        update = "issued = excluded.issued, beneficiaries = excluded.beneficiaries"
-    else:
-        update = "expired = excluded.expired"
+    # Adds the batch's own sums (the other kind's columns add 0); with zeros, only makes sure
+    # the row is there and holds its lock.
+    upsert = (
+        f"INSERT INTO {table} "  # noqa: S608 - fixed names
+        "(category_id, month, issued, beneficiaries, expired, updated_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (category_id, month) DO UPDATE SET "
+        f"issued = {table}.issued + excluded.issued, "
+        f"beneficiaries = {table}.beneficiaries + excluded.beneficiaries, "
+        f"expired = {table}.expired + excluded.expired, updated_at = excluded.updated_at"
+    )
     db_now = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         for (category, month), (amount, count) in sorted(sums.items()):
-            if not complete:
-                amount, count = _month_counted(kind, category, month)
-            issued, beneficiaries, expired = (
-                (amount, count, 0) if kind == ISSUED else (0, 0, amount)
-            )
+            db_month = connection.ops.adapt_datefield_value(month)
+            if complete:
+                issued, beneficiaries, expired = (
+                    (amount, count, 0) if kind == ISSUED else (0, 0, amount)
+                )
+                cursor.execute(upsert, [category, db_month, issued, beneficiaries, expired, db_now])
+                continue
+            # Counted after the row's lock is held: a concurrent batch that added its sums has
+            # committed its rows by then (PostgreSQL reads them in the next statement), and
+            # one that has not yet added them waits, then adds them to this count.
+            cursor.execute(upsert, [category, db_month, 0, 0, 0, db_now])
+            amount, count = _month_counted(kind, category, month)
+            columns = "issued = %s, beneficiaries = %s" if kind == ISSUED else "expired = %s"
             cursor.execute(
-                f"INSERT INTO {table} "  # noqa: S608 - fixed names
-                "(category_id, month, issued, beneficiaries, expired, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (category_id, month) DO UPDATE SET "
-                f"{update}, updated_at = excluded.updated_at",
-                [
-                    category,
-                    connection.ops.adapt_datefield_value(month),
-                    issued,
-                    beneficiaries,
-                    expired,
-                    db_now,
-                ],
+                f"UPDATE {table} SET {columns} "  # noqa: S608 - fixed names
+                "WHERE category_id = %s AND month = %s",
+                [*((amount, count) if kind == ISSUED else (amount,)), category, db_month],
             )
 
 
@@ -1514,8 +1518,8 @@ def _expiry_record(
         ("wallet_id", "category_id", "through_period_date", "amount", "transfer_id", "expired_at"),
         rows,
     )
-    # The open books' month of an expiry: when it was recorded, in the platform's time zone.
-    month = timezone.localtime(now, timezone.get_default_timezone()).date().replace(day=1)
+    # The open books' month of an expiry: when it was recorded.
+    month = _month_of(now)
     _month_totals_record(
         EXPIRED, [(r[1], month, r[3]) for r in rows], complete=inserted == len(rows), now=now
     )

@@ -2,18 +2,28 @@
 expiry runs keep with their rows, checked against the rows themselves."""
 
 import importlib
+import threading
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from minga.socialincome import models, selectors, services
 
-from .conftest import NOW, REGISTRY, World, cedula, identities_hold, registry_csv
+from .conftest import (
+    NOW,
+    REGISTRY,
+    World,
+    cedula,
+    identities_hold,
+    month_totals_hold,
+    registry_csv,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +135,59 @@ def test_the_migration_counts_the_totals_of_rows_written_before_it(six):
         migration.totals_from_rows(apps, None)
 
     assert books(p) == before
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: SQLite has one writer at a time (the PostgreSQL pass runs it)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_counted_again_while_another_adds_its_own_keeps_both(committed_world, monkeypatch):
+    """Run C has written its rows and added their sums, and has not committed; run B, whose
+    batch meets rows written before, counts the month again. B counts after C commits (it waits
+    for the totals row), so C's rows are in the count and none is lost or counted twice."""
+    world = committed_world
+    p = world.programme
+    services.registry_import(
+        actor=world.official, programme=p, data=registry_csv([*REGISTRY, *MORE]), now=NOW
+    )
+    homecare = p.categories.get(code="homecare")
+    wallets = list(models.Wallet.objects.filter(category=homecare).order_by("pk"))
+    rows = [
+        (w.pk, homecare.pk, FEB, 100 + n, f"{900 + n:039d}", NOW) for n, w in enumerate(wallets)
+    ]
+    services._issuance_record(actor="a", programme=p, period=FEB, rows=rows[:2], now=NOW)
+    holding, release = threading.Event(), threading.Event()
+    real_audit = services.audit_record
+
+    def audit_then_wait(**kwargs: Any) -> Any:
+        if threading.current_thread().name == "run-c":
+            holding.set()  # rows written, sums added, the totals row locked
+            assert release.wait(10)
+        return real_audit(**kwargs)
+
+    monkeypatch.setattr(services, "audit_record", audit_then_wait)
+    errors: list[BaseException] = []
+
+    def run(name: str, batch: list[Any]) -> None:
+        try:
+            services._issuance_record(actor=name, programme=p, period=FEB, rows=batch, now=NOW)
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    c = threading.Thread(target=run, args=("c", rows[2:4]), name="run-c")
+    b = threading.Thread(target=run, args=("b", [*rows[:2], *rows[4:]]), name="run-b")
+    c.start()
+    assert holding.wait(10)
+    b.start()
+    time.sleep(0.5)  # B reaches the totals row and waits for C's lock
+    release.set()
+    c.join(20)
+    b.join(20)
+
+    assert errors == []
+    total = models.MonthTotal.objects.get(category=homecare, month=FEB)
+    assert (total.issued, total.beneficiaries) == (sum(r[3] for r in rows), 6)
+    month_totals_hold(p)
