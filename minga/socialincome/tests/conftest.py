@@ -139,6 +139,29 @@ def month_totals_hold(programme: Any) -> None:
     assert nonzero == {k: v for k, v in expected.items() if any(v)}
 
 
+def record(
+    world: World,
+    *,
+    cedula_serial: int = 1,
+    code: str = "eldercare",
+    hours: str = "2",
+    day: date = date(2026, 2, 10),
+    organization: Any = None,
+    now: datetime = NOW,
+) -> services.Recorded:
+    """A service recorded by the world's delegate for its co-operative."""
+    return services.service_record(
+        actor=world.delegate,
+        programme=world.programme,
+        organization=organization or world.cooperative,
+        category_code=code,
+        cedula=cedula(cedula_serial),
+        service_date=day,
+        hours=hours,
+        now=now,
+    )
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()

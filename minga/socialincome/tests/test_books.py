@@ -19,9 +19,9 @@ from .conftest import (
     NOW,
     REGISTRY,
     World,
-    cedula,
     identities_hold,
     month_totals_hold,
+    record,
     registry_csv,
 )
 
@@ -71,16 +71,7 @@ def test_the_books_give_what_the_rows_give_month_by_month(six):
     p, official = six.programme, six.official
     for period in (JAN, FEB):
         services.month_issue(actor=official, programme=p, period=period, now=NOW)
-    recorded = services.service_record(
-        actor=six.delegate,
-        programme=p,
-        organization=six.cooperative,
-        category_code="homecare",
-        cedula=cedula(1),
-        service_date=date(2026, 2, 10),
-        hours="3",
-        now=NOW,
-    )
+    recorded = record(six, code="homecare", hours="3")
     services.service_confirm(actor=six.resident, service=recorded.service, now=NOW)
     april = datetime(2026, 4, 2, 15, 0, tzinfo=UTC)
     services.month_issue(actor=official, programme=p, period=APR, now=april)

@@ -15,7 +15,7 @@ from minga.ledger import selectors as ledger
 from minga.socialincome import models, selectors, services, views
 
 from .board import board_vote, make_board
-from .conftest import NOW, World, categories, cedula
+from .conftest import NOW, World, categories, record
 from .test_services import refused
 
 pytestmark = pytest.mark.django_db
@@ -116,16 +116,7 @@ def test_a_provider_is_accredited_and_paid_in_an_approved_category(governed):
     )
     later = datetime(2026, 4, 3, 12, 0, tzinfo=UTC)
 
-    recorded = services.service_record(
-        actor=governed.delegate,
-        programme=governed.programme,
-        organization=governed.cooperative,
-        category_code="respite",
-        cedula=cedula(1),
-        service_date=date(2026, 4, 2),
-        hours="3",
-        now=later,
-    )
+    recorded = record(governed, code="respite", hours="3", day=date(2026, 4, 2), now=later)
     services.service_confirm(actor=governed.resident, service=recorded.service, now=later)
 
     assert selectors.identity(category=respite) == selectors.Identity("respite", 800, 300, 0, 500)

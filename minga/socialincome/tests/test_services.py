@@ -22,6 +22,7 @@ from .conftest import (
     categories,
     cedula,
     identities_hold,
+    record,
     registry_csv,
 )
 
@@ -52,6 +53,7 @@ MODELS = (
     models.Accreditation,
     models.Issuance,
     models.Expiry,
+    models.MonthTotal,
     models.Service,
     models.RecordView,
 )
@@ -86,27 +88,6 @@ def balances(world: World) -> dict[tuple[str, str], int]:
         for line in selectors.wallet_lines(household=household, on=NOW.date()):
             out[(household.registry_id, line.wallet.category.code)] = line.available
     return out
-
-
-def record(
-    world: World,
-    *,
-    cedula_serial: int = 1,
-    code: str = "eldercare",
-    hours: str = "2",
-    day: date = date(2026, 2, 10),
-    organization: Any = None,
-) -> services.Recorded:
-    return services.service_record(
-        actor=world.delegate,
-        programme=world.programme,
-        organization=organization or world.cooperative,
-        category_code=code,
-        cedula=cedula(cedula_serial),
-        service_date=day,
-        hours=hours,
-        now=NOW,
-    )
 
 
 # --- issuance ------------------------------------------------------------------------------
