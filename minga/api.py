@@ -24,8 +24,18 @@ api = NinjaAPI(
 )
 
 
+# Where django-ninja found a parameter: the first part of a validation error's `loc`.
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
+
+
 def _field_of(error: dict[str, object]) -> str:
-    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")]  # type: ignore[attr-defined] # loc is a tuple
+    """The field at fault, without the parameter's location (`body`, `file`, ...) and the
+    name `payload` that the endpoints give their request bodies."""
+    loc = [str(p) for p in error.get("loc", ())]  # type: ignore[attr-defined] # loc is a tuple
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+    if loc and loc[0] == "payload":
+        loc = loc[1:]
     return ".".join(loc)
 
 

@@ -1,7 +1,8 @@
 """The social income API (/api/v1/socialincome/): public reads of the programmes and their open
 books; a provider's delegate records services; a household confirms or disputes with its
-one-time code; an official issues a month, proposes parameter changes and records the board's
-decision on them. Refusals are 4xx with the field at fault."""
+one-time code; an official imports the registry, issues a month, proposes parameter changes and
+records the board's decision on them. Refusals are 4xx with the field at fault (a refused
+registry file also lists every bad line)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status, UploadedFile
 
 from minga.accounts.auth import TokenAuth
 from minga.apierrors import FieldError
@@ -77,6 +78,28 @@ class RecordedOut(ServiceOut):
 class CodeIn(Schema):
     code: str
     confirm: bool
+
+
+class LineErrorOut(Schema):
+    line: int
+    field: str
+    message: str
+
+
+class RegistryRefusedOut(Schema):
+    message: str
+    field: str
+    errors: list[LineErrorOut]
+
+
+class ImportOut(Schema):
+    id: int
+    rows: int
+    households_added: int
+    added: int
+    updated: int
+    removed: int
+    imported_at: datetime
 
 
 class IssueIn(Schema):
@@ -225,6 +248,48 @@ def service_by_code(request: HttpRequest, payload: CodeIn) -> Any:
     except services.SocialIncomeError as error:
         raise _refused(error) from None
     return _service_out(service)
+
+
+@router.post(
+    "/programmes/{slug}/registry",
+    auth=official,
+    response={200: ImportOut, 400: RegistryRefusedOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Import the registry (multipart `file`: a CSV, one row per person; all or nothing)",
+)
+def registry_import(request: HttpRequest, slug: str, file: File[UploadedFile]) -> Any:
+    """The registry CSV with the columns cedula, household_id, birth_date, income and
+    disability. A file with any bad line imports nothing and answers 400 with every error, by
+    line (line 1 is the header). A re-import updates in place and records what changed."""
+    programme = _official_programme(request, slug)
+    try:
+        run = services.registry_import(
+            actor=request.user,
+            programme=programme,
+            data=file.read(),
+            filename=file.name or "",
+            now=timezone.now(),
+        )
+    except services.RegistryRefused as error:
+        return Status(
+            400,
+            {
+                "message": error.message,
+                "field": "file",
+                "errors": [vars(e) for e in error.errors],
+            },
+        )
+    counts = {"household_added": 0, "added": 0, "updated": 0, "removed": 0}
+    for change in run.changes:
+        counts[change["what"]] += 1
+    return {
+        "id": run.pk,
+        "rows": run.rows,
+        "households_added": counts["household_added"],
+        "added": counts["added"],
+        "updated": counts["updated"],
+        "removed": counts["removed"],
+        "imported_at": run.imported_at,
+    }
 
 
 @router.post(

@@ -9,7 +9,8 @@ from minga.accounts import services as accounts
 from minga.core.models import AuditEvent
 from minga.socialincome import models, services
 
-from .conftest import NOW, World, cedula
+from .conftest import NOW, World, cedula, registry_csv
+from .test_services import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +322,114 @@ def test_an_official_issues_through_the_api_idempotently(client, world):
 
     assert first.json() == {"period": "2026-01", "written": 6, "done_before": 0, "amount": 10000}
     assert second.json() == {"period": "2026-01", "written": 0, "done_before": 6, "amount": 0}
+
+
+REGISTRY_API = "/api/v1/socialincome/programmes/cotacachi-cuidados/registry"
+
+
+def upload(data: bytes, name: str = "registro.csv") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def test_an_official_imports_the_registry_through_the_api(client, world):
+    auth = token(world.official, "official")
+    rows = [
+        (1, "H1", "1950-05-01", "50.00", "no"),  # income changed
+        (2, "H2", "1990-01-01", "300.00", "no"),
+        (3, "H2", "2024-06-01", "0", "no"),
+        (4, "H3", "1980-01-01", "1200.00", "sí"),
+        (5, "H4", "2000-02-02", "80.00", "no"),  # new, in a new household
+    ]
+
+    response = client.post(
+        REGISTRY_API, {"file": upload(registry_csv(rows))}, HTTP_AUTHORIZATION=auth
+    )
+
+    body = response.json()
+    run = models.ImportRun.objects.get(pk=body["id"])
+    assert response.status_code == 200
+    assert {k: body[k] for k in ("rows", "households_added", "added", "updated", "removed")} == {
+        "rows": 5,
+        "households_added": 1,
+        "added": 1,
+        "updated": 1,
+        "removed": 0,
+    }
+    assert run.filename == "registro.csv"
+    assert run.actor_label == world.official.username
+    assert models.Member.objects.get(cedula=cedula(5)).household.registry_id == "H4"
+    # The new household's wallet is open from its enrolment on.
+    assert models.Wallet.objects.filter(household__registry_id="H4").exists()
+
+
+def test_a_bad_registry_file_is_refused_by_line_through_the_api_and_changes_nothing(client, world):
+    auth = token(world.official, "official")
+    before = snapshot()
+    data = (
+        "cedula,household_id,birth_date,income,disability\n"
+        f"{cedula(9)},H9,1970-01-01,100.00,no\n"
+        "1000000001,H9,1970-01-01,100.00,no\n"
+        f"{cedula(10)},H9,1970-13-01,diez,no\n"
+    ).encode()
+
+    response = client.post(REGISTRY_API, {"file": upload(data)}, HTTP_AUTHORIZATION=auth)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["field"] == "file"
+    assert body["message"].startswith("línea 3, cedula: el dígito verificador es 1")
+    assert [(e["line"], e["field"]) for e in body["errors"]] == [
+        (3, "cedula"),
+        (4, "birth_date"),
+        (4, "income"),
+    ]
+    assert body["errors"][2]["message"] == "no es un importe (ej. 350.00)"
+    assert snapshot() == before
+
+
+def test_a_registry_file_that_is_not_utf8_is_refused_through_the_api(client, world):
+    auth = token(world.official, "official")
+    before = snapshot()
+
+    response = client.post(
+        REGISTRY_API,
+        {"file": upload("cedula,household_id\nÑ".encode("latin-1"))},
+        HTTP_AUTHORIZATION=auth,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"line": 1, "field": "file", "message": "el archivo no está en UTF-8"}
+    ]
+    assert snapshot() == before
+
+
+def test_the_registry_api_needs_a_file_a_token_and_an_official_of_the_territory(client, world):
+    official = token(world.official, "official")
+    delegate = token(world.delegate, "delegate")
+    other = token(world.other_official, "official")
+    before = snapshot()
+    data = registry_csv([(9, "H9", "1970-01-01", "100.00", "no")])
+
+    def post(auth: str | None, url: str = REGISTRY_API, with_file: bool = True) -> Any:
+        headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
+        return client.post(url, {"file": upload(data)} if with_file else {}, **headers)
+
+    answers = [
+        post(None),
+        post(delegate),
+        post(other),
+        post(official, "/api/v1/socialincome/programmes/nadie/registry"),
+        post(official, with_file=False),
+    ]
+
+    assert [(a.status_code, a.json()["field"]) for a in answers] == [
+        (401, "Authorization"),
+        (401, "Authorization"),
+        (403, "slug"),
+        (404, "slug"),
+        (422, "file"),
+    ]
+    assert snapshot() == before
