@@ -1,14 +1,16 @@
 """The participatory-budgeting API (/api/v1/budgeting/): public reads of processes, projects,
 categories (with the councils' priority needs they answer), results with their explanations (in
-the request's language), and the published ballots as pabulib files; one write, for officials:
-taking categories from the councils' priority needs."""
+the request's language), and the published ballots as pabulib files. Writes, for officials of
+the process's territory: taking categories from the councils' priority needs, importing the
+census and uploading paper ballots (CSV files, all or nothing, every bad line in the answer)."""
 
 from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.security import django_auth
 
 from minga.accounts.auth import TokenAuth
@@ -23,6 +25,7 @@ from .selectors import (
     budget_of,
     budgets_of,
     categories_of,
+    census_size,
     process_by_slug,
     process_phase,
     processes_all,
@@ -42,6 +45,30 @@ writer = [TokenAuth([Role.OFFICIAL, Role.ADMINISTRATOR]), django_auth]
 class ErrorOut(Schema):
     message: str
     field: str
+
+
+class LineErrorOut(Schema):
+    line: int
+    message: str
+
+
+class FileRefusedOut(Schema):
+    message: str
+    field: str
+    errors: list[LineErrorOut]
+
+
+class CensusImportOut(Schema):
+    added: int
+    census_size: int
+
+
+class PaperBatchOut(Schema):
+    id: int
+    filename: str
+    file_sha256: str
+    ballots_count: int
+    uploaded_at: datetime
 
 
 class PriorityNeedOut(Schema):
@@ -135,6 +162,15 @@ def _process(slug: str) -> Process:
     process = process_by_slug(slug=slug)
     if process is None:
         raise FieldError(404, f"no process {slug!r}", "slug")
+    return process
+
+
+def _official_process(request: HttpRequest, slug: str, now: datetime) -> Process:
+    process = _process(slug)
+    if not access_process_as_official(request.user, process, at=now):
+        raise FieldError(
+            403, "only an official of the process's territory may do this", "Authorization"
+        )
     return process
 
 
@@ -248,17 +284,95 @@ def take_priority_needs(request: HttpRequest, slug: str) -> Status:
     """Adds a category for every priority need of the joint councils that bears on the process's
     territory and that the process has not taken yet. Answers 201 with the categories added, or
     200 with an empty list when every need was already taken."""
-    process = _process(slug)
     now = timezone.now()
-    if not access_process_as_official(request.user, process, at=now):
-        raise FieldError(
-            403, "only an official of the process's territory may do this", "Authorization"
-        )
+    process = _official_process(request, slug, now)
     try:
         created = services.priority_needs_take(actor=request.user, process=process, now=now)
     except services.BudgetingError as exc:
         raise FieldError(400, exc.message, exc.field) from exc
     return Status(201 if created else 200, [_category_out(c) for c in created])
+
+
+def _csv_text(file: UploadedFile) -> str:
+    """The upload as text: UTF-8 (with or without a byte-order mark), at most the size the
+    services read."""
+    if file.size is not None and file.size > services.MAX_CSV_BYTES:
+        raise services.BudgetingError(
+            _("El archivo es demasiado grande."), "file", [(1, _("archivo demasiado grande"))]
+        )
+    try:
+        return str(file.read().decode("utf-8"))
+    except UnicodeDecodeError:
+        message = _("El archivo debe estar en UTF-8.")
+        raise services.BudgetingError(message, "file", [(1, message)]) from None
+
+
+def _file_refused(message: str, errors: list[tuple[int, str]], field: str = "file") -> Status:
+    """400 with the refusal's first line as the message and every bad line of the file (none
+    for a refusal of the whole upload, such as voting having closed)."""
+    return Status(
+        400,
+        {
+            "message": message.split("\n")[0],
+            "field": field,
+            "errors": [{"line": line, "message": text} for line, text in errors],
+        },
+    )
+
+
+@router.post(
+    "/processes/{slug}/census",
+    auth=writer,
+    response={200: CensusImportOut, 400: FileRefusedOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Import the census (multipart `file`: CSV with cedula and parroquia; all or nothing)",
+)
+def census_import(request: HttpRequest, slug: str, file: File[UploadedFile]) -> Any:
+    """Adds the residents listed to the census of eligible voters. A file with any bad line
+    imports nothing and answers 400 with every error by line (line 1 is the header); importing
+    the same list again adds nobody."""
+    now = timezone.now()
+    process = _official_process(request, slug, now)
+    try:
+        added = services.census_import(
+            actor=request.user, process=process, csv_text=_csv_text(file), now=now
+        )
+    except services.BudgetingError as exc:
+        return _file_refused(exc.message, exc.errors, exc.field)
+    return {"added": added, "census_size": census_size(process)}
+
+
+@router.post(
+    "/processes/{slug}/paper-ballots",
+    auth=writer,
+    response={201: PaperBatchOut, 400: FileRefusedOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Upload paper ballots (multipart `file`: CSV with cedula, presupuesto, proyectos)",
+)
+def paper_ballots_upload(request: HttpRequest, slug: str, file: File[UploadedFile]) -> Any:
+    """Records the paper ballots of a polling station: each line marks the person as having
+    voted and puts an anonymous ballot in the box. One bad line and nothing is recorded (400,
+    with every error by line)."""
+    now = timezone.now()
+    process = _official_process(request, slug, now)
+    try:
+        batch = services.paper_ballots_upload(
+            actor=request.user,
+            process=process,
+            csv_text=_csv_text(file),
+            filename=file.name or "",
+            now=now,
+        )
+    except services.BudgetingError as exc:
+        return _file_refused(exc.message, exc.errors, exc.field)
+    return Status(
+        201,
+        {
+            "id": batch.pk,
+            "filename": batch.filename,
+            "file_sha256": batch.file_sha256,
+            "ballots_count": batch.ballots_count,
+            "uploaded_at": batch.uploaded_at,
+        },
+    )
 
 
 @router.get("/processes/{slug}/results", response=list[BudgetResultOut])
