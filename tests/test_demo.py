@@ -5,6 +5,11 @@ import io
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
+
+from minga.budgeting.models import Project
+from minga.budgeting.selectors import process_by_slug, process_phase
+from minga.councils.models import Decision
 
 
 def row_counts() -> dict[str, int]:
@@ -41,3 +46,20 @@ def test_the_demo_prints_an_account_for_every_role():
     printed = output.getvalue()
     for role in ["resident", "delegate", "official", "council_member", "auditor", "administrator"]:
         assert f" {role}" in printed, f"no demo account with role {role} in:\n{printed}"
+
+
+@pytest.mark.django_db
+def test_the_demo_joins_the_councils_priority_need_to_the_next_budget_cycle(client):
+    call_command("demo", stdout=io.StringIO())
+
+    process = process_by_slug(slug="pp-cotacachi-2027")
+    [need] = Decision.objects.filter(is_priority_need=True)
+    [project] = Project.objects.filter(process=process)
+    page = client.get(f"/budgeting/projects/{project.pk}/")
+
+    assert process is not None
+    assert process_phase(process, at=timezone.now()) == "proposals"
+    assert project.category.source_decision == need
+    assert project.budget.territory == need.territory
+    assert "Responde a una necesidad prioritaria del consejo paritario:" in page.text
+    assert need.get_absolute_url() in page.text

@@ -5,6 +5,9 @@
   and the first progress reports on the funded projects.
 - "pp-cotacachi-2026", open for voting now: the demo resident ("residente") has verified their
   cédula and can vote, and change their vote, on the Cotacachi parish budget.
+- "pp-cotacachi-2027", open for proposals since yesterday: besides its own categories it has
+  taken the priority needs that the joint council has published (the councils demo's childcare
+  need in Apuela), and the resident has proposed a project that answers it.
 
 The history is written by the demo administrator ("admin"), who acts everywhere: the demo
 official's role only starts when the demo is loaded, after the dates of this history.
@@ -49,6 +52,7 @@ PROJECTS_2026 = [
     ("100351", "Mejoramiento de la vía a Peñaherrera", 1, 25_000, None, True),
 ]
 BUDGETS_2026 = {"100350": 50_000, "100351": 30_000}
+BUDGETS_2027 = {"100350": 55_000, "100351": 35_000, "100356": 25_000}
 # Each parish's residents lean towards some projects (by position in its list above).
 LEANINGS = {
     "100350": [[0, 1], [0, 3], [1, 2], [2, 3], [0, 2, 3]],
@@ -82,28 +86,25 @@ def _prerequisites() -> tuple[Any, dict[str, Any], Any, Any]:
     return cotacachi, parishes, admin, resident
 
 
-def _build(
+def _set_up(
     *,
     slug: str,
     title: str,
+    description: str,
     opens_at: datetime,
-    projects: list[tuple[str, str, int, int, int | None, bool]],
     budgets: dict[str, int],
-    census_size: int,
     cotacachi: Any,
     parishes: dict[str, Any],
     admin: Any,
-    resident: Any,
-) -> tuple[Any, dict[str, list[Any]]]:
+) -> tuple[Any, dict[str, Any], list[Any]]:
+    """A process whose proposals open at `opens_at` (the phases follow at the demo's fixed
+    distances), with a budget per parish and the demo's categories, set up the days before."""
     process = services.process_create(
         actor=admin,
         territory=cotacachi,
         slug=slug,
         title=title,
-        description=(
-            "Los residentes de Cotacachi deciden en qué se invierte parte del presupuesto de "
-            "sus parroquias. Resultados con el Método de Partes Iguales."
-        ),
+        description=description,
         proposals_open_at=opens_at,
         review_open_at=opens_at + 30 * DAY,
         voting_open_at=opens_at + 50 * DAY,
@@ -127,6 +128,36 @@ def _build(
         services.category_create(actor=admin, process=process, name=name, now=setup_at)
         for name in CATEGORIES
     ]
+    return process, budget_of, categories
+
+
+def _build(
+    *,
+    slug: str,
+    title: str,
+    opens_at: datetime,
+    projects: list[tuple[str, str, int, int, int | None, bool]],
+    budgets: dict[str, int],
+    census_size: int,
+    cotacachi: Any,
+    parishes: dict[str, Any],
+    admin: Any,
+    resident: Any,
+) -> tuple[Any, dict[str, list[Any]]]:
+    process, budget_of, categories = _set_up(
+        slug=slug,
+        title=title,
+        description=(
+            "Los residentes de Cotacachi deciden en qué se invierte parte del presupuesto de "
+            "sus parroquias. Resultados con el Método de Partes Iguales."
+        ),
+        opens_at=opens_at,
+        budgets=budgets,
+        cotacachi=cotacachi,
+        parishes=parishes,
+        admin=admin,
+    )
+    setup_at = opens_at - 4 * DAY
     by_parish: dict[str, list[Any]] = {code: [] for code in budgets}
     for i, (code, name, category, cost, adjusted, feasible) in enumerate(projects):
         project = services.project_propose(
@@ -245,6 +276,47 @@ def _load_2026(now: datetime, cotacachi: Any, parishes: dict[str, Any], admin: A
     services.census_claim(actor=resident, process=process, identifier=demo_cedula(2), now=now)
 
 
+def _load_2027(now: datetime, cotacachi: Any, parishes: dict[str, Any], admin: Any, resident: Any):
+    """The next cycle, in its proposals phase: its categories include the joint councils'
+    priority needs (when the councils demo has published one), and the resident proposes a
+    project that answers the first of them."""
+    process, budget_of, _categories = _set_up(
+        slug="pp-cotacachi-2027",
+        title="Presupuesto participativo de Cotacachi 2027",
+        description=(
+            "Propuestas abiertas para el próximo ciclo. Las necesidades prioritarias que declaró "
+            "el consejo paritario del cantón son categorías de propuestas."
+        ),
+        opens_at=now - DAY,
+        budgets=BUDGETS_2027,
+        cotacachi=cotacachi,
+        parishes=parishes,
+        admin=admin,
+    )
+    try:
+        needs = services.priority_needs_take(actor=admin, process=process, now=now)
+    except services.NoPriorityNeeds:
+        return  # the councils demo has not run: the process keeps its own categories
+    need = needs[0]
+    # In the parish the need was declared for, when the process has a budget there.
+    territory = need.source_decision.territory if need.source_decision else None
+    code = territory.code if territory is not None and territory.code in budget_of else "100350"
+    services.project_propose(
+        actor=resident,
+        process=process,
+        budget=budget_of[code],
+        title="Centro comunitario de cuidado infantil",
+        description=(
+            "Un centro de cuidado infantil para las familias que hoy viajan una hora para "
+            "encontrar uno: responde a la necesidad prioritaria que declaró el consejo paritario."
+        ),
+        estimated_cost_cents=24_000 * 100,
+        location=parishes[code],
+        category=need,
+        now=now,
+    )
+
+
 def load(*, now: datetime) -> list[DemoAccount]:
     cotacachi, parishes, admin, resident = _prerequisites()
     if process_by_slug(slug="pp-cotacachi-2025") is None:
@@ -253,4 +325,7 @@ def load(*, now: datetime) -> list[DemoAccount]:
     if process_by_slug(slug="pp-cotacachi-2026") is None:
         with transaction.atomic():
             _load_2026(now, cotacachi, parishes, admin, resident)
+    if process_by_slug(slug="pp-cotacachi-2027") is None:
+        with transaction.atomic():
+            _load_2027(now, cotacachi, parishes, admin, resident)
     return []
