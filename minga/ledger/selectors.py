@@ -14,8 +14,9 @@ from typing import Any
 
 import psycopg
 import psycopg.generators
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 
 from .domain import (
     A_CLOSED,
@@ -522,6 +523,79 @@ class LedgerTotals:
     last_transfer_hash: str | None
 
 
+@dataclass
+class _Counted:
+    """Transfers counted per ledger up to the journal entry at `through` (a timestamp), whose
+    chained hash is `hash`: the chain fixes every entry before it, so the counts hold for as
+    long as that entry is in the journal with that hash."""
+
+    through: int = -1
+    hash: str = ""
+    counts: dict[int, int] = field(default_factory=dict)
+    # ledger -> (timestamp, id, hash) of its last transfer
+    last: dict[int, tuple[int, str, str]] = field(default_factory=dict)
+
+
+def _counted_key() -> str:
+    db = connections[DEFAULT_DB_ALIAS]
+    return f"minga.ledger.transfers_counted:{db.vendor}:{db.settings_dict['NAME']}"
+
+
+def transfers_counted() -> _Counted:
+    """Transfers per ledger and the last of each, counted once and then only from where the
+    previous count stopped: the public index would otherwise count the whole journal on every
+    view (seconds at millions of transfers). Exact: the journal is append-only, and every
+    transfer up to the head's last timestamp is committed with the head, so the transfers above
+    the count's last one and up to the head's timestamp are exactly what is new; the sum must
+    equal the head's own count. A count whose last entry is no longer in the journal with its
+    hash (a restored backup, a test's rollback) or that does not add up is made again from
+    every row. Kept in Django's cache, so processes that share a cache share the count."""
+    head = LedgerHead.objects.filter(id=1).values_list("last_timestamp", "transfers_count").first()
+    through, total = head if head else (0, 0)
+    key = _counted_key()
+    counted: _Counted | None = cache.get(key)
+    if counted is not None:
+        still = Transfer.objects.filter(timestamp=counted.through).values_list("hash", flat=True)
+        if list(still) != [counted.hash]:
+            counted = None
+    if counted is not None:
+        counted = _counted_past(counted, through)
+        if sum(counted.counts.values()) != total:
+            counted = None
+    if counted is None:
+        # Every row, which is what the page shows even if the head disagreed with them (the
+        # `verify` command is what reports that).
+        counted = _counted_past(_Counted(), through)
+    cache.set(key, counted, timeout=None)
+    return counted
+
+
+def _counted_past(counted: _Counted, through: int) -> _Counted:
+    """`counted` plus the transfers after it, up to the timestamp `through`."""
+    new = list(
+        Transfer.objects.filter(timestamp__gt=counted.through, timestamp__lte=through)
+        .values("ledger")
+        .annotate(n=Count("id"), last=Max("timestamp"))
+        .values_list("ledger", "n", "last")
+        .order_by()
+    )
+    if not new:
+        return counted
+    rows = {
+        ts: (id_, hash_)
+        for ts, id_, hash_ in Transfer.objects.filter(
+            timestamp__in=[last for _ledger, _n, last in new]
+        ).values_list("timestamp", "id", "hash")
+    }
+    counts = dict(counted.counts)
+    last = dict(counted.last)
+    for ledger, n, ts in new:
+        counts[ledger] = counts.get(ledger, 0) + n
+        last[ledger] = (ts, *rows[ts])
+    top = max(ts for _ledger, _n, ts in new)
+    return _Counted(through=top, hash=rows[top][1], counts=counts, last=last)
+
+
 def ledgers_totals() -> list[LedgerTotals]:
     """Every ledger that is defined or has accounts, with its totals (one row each)."""
     meta = {ledger.number: ledger for ledger in Ledger.objects.all()}
@@ -535,19 +609,12 @@ def ledgers_totals() -> list[LedgerTotals]:
             cpo=Sum("credits_posted"),
         )
     }
-    counts = dict(
-        Transfer.objects.values("ledger").annotate(n=Count("id")).values_list("ledger", "n")
-    )
+    counted = transfers_counted()
     out = []
     for number in sorted(set(meta) | set(sums)):
         m = meta.get(number)
         s: dict[str, Any] = sums.get(number, {})
-        last = (
-            Transfer.objects.filter(ledger=number)
-            .order_by("-timestamp")
-            .values_list("id", "hash")
-            .first()
-        )
+        last = counted.last.get(number)
         out.append(
             LedgerTotals(
                 number=number,
@@ -559,9 +626,9 @@ def ledgers_totals() -> list[LedgerTotals]:
                 debits_posted=s.get("dpo", 0) or 0,
                 credits_pending=s.get("cp", 0) or 0,
                 credits_posted=s.get("cpo", 0) or 0,
-                transfers=counts.get(number, 0),
-                last_transfer_id=int(last[0]) if last else None,
-                last_transfer_hash=last[1] if last else None,
+                transfers=counted.counts.get(number, 0),
+                last_transfer_id=int(last[1]) if last else None,
+                last_transfer_hash=last[2] if last else None,
             )
         )
     return out
