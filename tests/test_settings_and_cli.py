@@ -20,14 +20,19 @@ def run_minga(args: list[str], env: dict[str, str]) -> subprocess.CompletedProce
     )
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
-def test_production_settings_refuse_to_start_without_their_environment(missing, tmp_path):
-    env = {
+def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
         "DJANGO_SETTINGS_MODULE": "minga.settings.prod",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "minga.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        **extra,
     }
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+def test_production_settings_refuse_to_start_without_their_environment(missing, tmp_path):
+    env = prod_env(tmp_path)
     del env[missing]
 
     result = run_minga(["check"], env)
@@ -37,18 +42,41 @@ def test_production_settings_refuse_to_start_without_their_environment(missing, 
 
 
 def test_the_deployment_check_of_production_settings_prints_no_warning(tmp_path):
-    env = {
-        "DJANGO_SETTINGS_MODULE": "minga.settings.prod",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "minga.example.org",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-    }
+    env = prod_env(tmp_path)
 
     result = run_minga(["check", "--deploy"], env)
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stderr + result.stdout
+
+
+def test_production_can_share_its_cache_through_a_database_table(tmp_path):
+    env = prod_env(tmp_path, MINGA_CACHE="database")
+
+    made = run_minga(["createcachetable"], env)
+    shown = run_minga(
+        ["shell", "-c", "from django.conf import settings; print(settings.CACHES)"], env
+    )
+    used = run_minga(
+        [
+            "shell",
+            "-c",
+            "from django.core.cache import cache; cache.set('k', 41); print(cache.get('k') + 1)",
+        ],
+        env,
+    )
+
+    assert made.returncode == 0, made.stderr
+    assert "DatabaseCache" in shown.stdout and "minga_cache" in shown.stdout
+    assert used.stdout.strip().splitlines()[-1] == "42", used.stderr
+
+
+def test_an_unknown_production_cache_is_refused_naming_the_variable(tmp_path):
+    result = run_minga(["check"], prod_env(tmp_path, MINGA_CACHE="redis"))
+
+    assert result.returncode != 0
+    assert "MINGA_CACHE must be one of memory, database, not 'redis'." in result.stderr
 
 
 def test_an_unknown_minga_command_is_refused_with_a_clear_message():

@@ -33,3 +33,20 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", "/var/lib/minga/static"))
+
+# The cache: each process's own memory (the default), or a table of the database that every
+# process shares (`minga createcachetable` makes it). The ledger's public index keeps its count
+# of transfers there (docs/deploy.md).
+CACHE_BACKENDS = {
+    "memory": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "database": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "minga_cache",
+    },
+}
+_cache = os.environ.get("MINGA_CACHE", "memory").strip() or "memory"
+if _cache not in CACHE_BACKENDS:
+    raise ImproperlyConfigured(
+        f"MINGA_CACHE must be one of {', '.join(CACHE_BACKENDS)}, not {_cache!r}."
+    )
+CACHES = {"default": CACHE_BACKENDS[_cache]}
