@@ -553,7 +553,8 @@ def transfers_counted() -> _Counted:
     head = LedgerHead.objects.filter(id=1).values_list("last_timestamp", "transfers_count").first()
     through, total = head if head else (0, 0)
     key = _counted_key()
-    counted: _Counted | None = cache.get(key)
+    kept: _Counted | None = cache.get(key)
+    counted = kept
     if counted is not None:
         still = Transfer.objects.filter(timestamp=counted.through).values_list("hash", flat=True)
         if list(still) != [counted.hash]:
@@ -566,7 +567,8 @@ def transfers_counted() -> _Counted:
         # Every row, which is what the page shows even if the head disagreed with them (the
         # `verify` command is what reports that).
         counted = _counted_past(_Counted(), through)
-    cache.set(key, counted, timeout=None)
+    if counted is not kept:  # nothing new: no write (the cache may be a database table)
+        cache.set(key, counted, timeout=None)
     return counted
 
 

@@ -133,3 +133,17 @@ def test_the_rows_are_shown_even_where_the_journal_head_disagrees_with_them():
 
     assert shown() == literally() == {LEDGER: (1, 1, Transfer.objects.get().hash)}
     assert shown() == literally()  # and again, from the count kept
+
+
+def test_a_view_with_nothing_new_writes_nothing_to_the_cache(monkeypatch):
+    create_accounts(account(1), account(2))
+    create_transfers(transfer(1, 1, 2, 5), now=at(1))
+    shown()
+    writes: list[str] = []
+    monkeypatch.setattr(cache, "set", lambda key, *a, **kw: writes.append(key))
+
+    shown()
+    create_transfers(transfer(2, 2, 1, 5), now=at(2))
+    shown()
+
+    assert writes == [selectors._counted_key()]  # the view after the new transfer only
