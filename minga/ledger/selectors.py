@@ -536,9 +536,16 @@ class _Counted:
     last: dict[int, tuple[int, str, str]] = field(default_factory=dict)
 
 
+# Part of the cache key: a shared cache (a database table) outlives a deployment, so a change
+# to _Counted's fields must come with a new version.
+_COUNTED_VERSION = 1
+
+
 def _counted_key() -> str:
     db = connections[DEFAULT_DB_ALIAS]
-    return f"minga.ledger.transfers_counted:{db.vendor}:{db.settings_dict['NAME']}"
+    return (
+        f"minga.ledger.transfers_counted.v{_COUNTED_VERSION}:{db.vendor}:{db.settings_dict['NAME']}"
+    )
 
 
 def transfers_counted() -> _Counted:
@@ -553,7 +560,8 @@ def transfers_counted() -> _Counted:
     head = LedgerHead.objects.filter(id=1).values_list("last_timestamp", "transfers_count").first()
     through, total = head if head else (0, 0)
     key = _counted_key()
-    kept: _Counted | None = cache.get(key)
+    cached = cache.get(key)
+    kept = cached if isinstance(cached, _Counted) else None
     counted = kept
     if counted is not None:
         still = Transfer.objects.filter(timestamp=counted.through).values_list("hash", flat=True)

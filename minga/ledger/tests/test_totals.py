@@ -147,3 +147,12 @@ def test_a_view_with_nothing_new_writes_nothing_to_the_cache(monkeypatch):
     shown()
 
     assert writes == [selectors._counted_key()]  # the view after the new transfer only
+
+
+def test_something_else_under_the_counts_key_is_ignored():
+    create_accounts(account(1), account(2))
+    create_transfers(transfer(1, 1, 2, 5), now=at(1))
+    cache.set(selectors._counted_key(), {"through": 0})  # not a count
+
+    assert shown() == literally()
+    assert isinstance(cache.get(selectors._counted_key()), selectors._Counted)
