@@ -9,7 +9,6 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.security import django_auth
 
@@ -293,20 +292,6 @@ def take_priority_needs(request: HttpRequest, slug: str) -> Status:
     return Status(201 if created else 200, [_category_out(c) for c in created])
 
 
-def _csv_text(file: UploadedFile) -> str:
-    """The upload as text: UTF-8 (with or without a byte-order mark), at most the size the
-    services read."""
-    if file.size is not None and file.size > services.MAX_CSV_BYTES:
-        raise services.BudgetingError(
-            _("El archivo es demasiado grande."), "file", [(1, _("archivo demasiado grande"))]
-        )
-    try:
-        return str(file.read().decode("utf-8"))
-    except UnicodeDecodeError:
-        message = _("El archivo debe estar en UTF-8.")
-        raise services.BudgetingError(message, "file", [(1, message)]) from None
-
-
 def _file_refused(message: str, errors: list[tuple[int, str]], field: str = "file") -> Status:
     """400 with the refusal's first line as the message and every bad line of the file (none
     for a refusal of the whole upload, such as voting having closed)."""
@@ -334,7 +319,7 @@ def census_import(request: HttpRequest, slug: str, file: File[UploadedFile]) -> 
     process = _official_process(request, slug, now)
     try:
         added = services.census_import(
-            actor=request.user, process=process, csv_text=_csv_text(file), now=now
+            actor=request.user, process=process, csv_text=services.csv_upload_text(file), now=now
         )
     except services.BudgetingError as exc:
         return _file_refused(exc.message, exc.errors, exc.field)
@@ -357,7 +342,7 @@ def paper_ballots_upload(request: HttpRequest, slug: str, file: File[UploadedFil
         batch = services.paper_ballots_upload(
             actor=request.user,
             process=process,
-            csv_text=_csv_text(file),
+            csv_text=services.csv_upload_text(file),
             filename=file.name or "",
             now=now,
         )

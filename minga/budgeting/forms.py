@@ -5,9 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .models import BallotKind, Completion, Eligibility, ImplementationStatus, Rule, Satisfaction
-
-MAX_UPLOAD_BYTES = 20_000_000
 
 
 class ProposalForm(forms.Form):
@@ -55,14 +54,10 @@ class CsvUploadForm(forms.Form):
     file = forms.FileField(label=_("Archivo CSV"))
 
     def clean_file(self) -> str:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("El archivo es demasiado grande."))
-        raw = upload.read()
         try:
-            return str(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise forms.ValidationError(_("El archivo debe estar en UTF-8.")) from exc
+            return services.csv_upload_text(self.cleaned_data["file"])
+        except services.BudgetingError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 class ClaimForm(forms.Form):

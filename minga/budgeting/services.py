@@ -614,6 +614,20 @@ def project_review(
 # --- the census -------------------------------------------------------------------------------
 
 
+def csv_upload_text(upload: Any) -> str:
+    """An uploaded CSV file (the pages' form and the API) as text: refused, on line 1, when it is
+    larger than the services read or not UTF-8, before anything is read into memory or done."""
+    if upload.size is not None and upload.size > MAX_CSV_BYTES:
+        raise BudgetingError(
+            _("El archivo es demasiado grande."), "file", [(1, _("archivo demasiado grande"))]
+        )
+    try:
+        return str(upload.read().decode("utf-8"))
+    except UnicodeDecodeError:
+        message = _("El archivo debe estar en UTF-8.")
+        raise BudgetingError(message, "file", [(1, message)]) from None
+
+
 def _read_csv(text: str, required: list[str], error: type[BudgetingError]) -> list[dict[str, str]]:
     if len(text) > MAX_CSV_BYTES:
         raise error(

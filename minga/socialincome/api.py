@@ -278,9 +278,7 @@ def registry_import(request: HttpRequest, slug: str, file: File[UploadedFile]) -
                 "errors": [vars(e) for e in error.errors],
             },
         )
-    counts = {"household_added": 0, "added": 0, "updated": 0, "removed": 0}
-    for change in run.changes:
-        counts[change["what"]] += 1
+    counts = run.counts()
     return {
         "id": run.pk,
         "rows": run.rows,

@@ -205,7 +205,7 @@ class ImportRun(models.Model):
     actor_label = models.CharField(max_length=150)
     filename = models.CharField(max_length=200, blank=True)
     rows = models.PositiveIntegerField()
-    changes = models.JSONField()  # [{"cedula":..., "what": "added|updated|moved", ...}]
+    changes = models.JSONField()  # [{"what": one of CHANGE_KINDS, "cedula" or "household", ...}]
     imported_at = models.DateTimeField()
 
     class Meta:
@@ -213,6 +213,17 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.imported_at}"
+
+    def counts(self) -> dict[str, int]:
+        """How many changes of each kind the import made (kinds with none count 0)."""
+        out = dict.fromkeys(CHANGE_KINDS, 0)
+        for change in self.changes:
+            out[change["what"]] += 1
+        return out
+
+
+# What an import run's `changes` record, one entry each.
+CHANGE_KINDS = ("household_added", "added", "updated", "removed")
 
 
 class Wallet(models.Model):

@@ -816,9 +816,7 @@ def registry_import(
             # Counts, not personal data: the audit log is read by auditors.
             after={
                 "rows": len(rows),
-                "added": sum(1 for c in changes if c["what"] == "added"),
-                "updated": sum(1 for c in changes if c["what"] == "updated"),
-                "removed": sum(1 for c in changes if c["what"] == "removed"),
+                **{k: n for k, n in run.counts().items() if k != "household_added"},
             },
             now=now,
         )

@@ -359,6 +359,9 @@ def test_an_official_imports_the_registry_through_the_api(client, world):
     }
     assert run.filename == "registro.csv"
     assert run.actor_label == world.official.username
+    # The audit event holds the counts, never the people.
+    event = AuditEvent.objects.filter(action="socialincome.registry_import").latest("seq")
+    assert event.after == {"rows": 5, "added": 1, "updated": 1, "removed": 0}
     assert models.Member.objects.get(cedula=cedula(5)).household.registry_id == "H4"
     # The new household's wallet is open from its enrolment on.
     assert models.Wallet.objects.filter(household__registry_id="H4").exists()
