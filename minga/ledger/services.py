@@ -777,7 +777,10 @@ def _write(
 def _copy_transfers(rows: list[tuple[Any, ...]]) -> None:
     """Large batches travel by COPY (PostgreSQL), before the rest of the batch's statements."""
     columns = ", ".join(TRANSFER_INSERT_COLUMNS)
+    # Django's error classes, with psycopg's error as the cause: a taken id must reach
+    # _run_attempts as the IntegrityError it retries on, reading the ids.
     with (
+        connection.wrap_database_errors,
         connection.connection.cursor() as cursor,
         cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy,
     ):

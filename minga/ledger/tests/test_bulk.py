@@ -6,7 +6,7 @@ import pytest
 
 from minga.core.models import AuditEvent
 from minga.ledger import selectors, services
-from minga.ledger.tests.factories import account, create_accounts
+from minga.ledger.tests.factories import account, create_accounts, create_transfers, transfer
 
 N = services.SMALL_BATCH + 4
 
@@ -59,3 +59,19 @@ def test_a_large_batch_naming_one_id_twice_creates_it_once():
     results = create_accounts(*batch)
 
     assert results == ["ok"] * N + ["exists"]
+
+
+@pytest.mark.django_db
+def test_a_large_batch_of_transfers_with_a_taken_id_answers_exists_and_creates_the_others():
+    """On PostgreSQL the batch first goes by COPY without reading its ids; the primary key's
+    refusal must come back as the IntegrityError the write path retries on (it once escaped as
+    psycopg's own error, and a rerun after a crash failed instead of answering `exists`)."""
+    create_accounts(account(1), *(account(w) for w in range(100, 100 + N)))
+    batch = [transfer(10_000 + k, 1, 100 + k, 5) for k in range(N)]
+    assert create_transfers(batch[4]) == ["ok"]
+
+    results = create_transfers(*batch)
+
+    assert results == ["ok"] * 4 + ["exists"] + ["ok"] * (N - 5)
+    report = selectors.ledger_verify()
+    assert report.ok, report.problem
