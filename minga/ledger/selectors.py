@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import psycopg.generators
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.db.models import Count, Max, Sum
 
 from .domain import (
@@ -97,17 +97,22 @@ def account_from_row(row: tuple[Any, ...]) -> AccountState:
 
 
 def _in_list(column: str) -> str:
-    """A membership test against one list parameter: an array on PostgreSQL, a JSON array on
-    SQLite (one bound parameter however long the batch)."""
+    """A membership test against one list (its parameters: _list_params): an array on
+    PostgreSQL, a JSON array on SQLite (one bound parameter however long the batch)."""
     if connection.vendor == "postgresql":
         # One text parameter split by the server: binding an array of 16,000 strings costs
-        # more client time than the query itself.
-        return f"{column} = ANY(string_to_array(%s, ','))"
+        # more client time than the query itself. The bounds (ids are zero-padded, so text
+        # order is number order) let a batch of neighbouring ids be read as one range of the
+        # index: without them the planner may scan the whole table to join a long list
+        # (measured: 107 ms against 27 ms to update 8,190 of 200,000 accounts).
+        return f"{column} BETWEEN %s AND %s AND {column} = ANY(string_to_array(%s, ','))"
     return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - column names are fixed
 
 
-def _list_param(texts: list[str]) -> str:
-    return ",".join(texts) if connection.vendor == "postgresql" else json.dumps(texts)
+def _list_params(texts: list[str]) -> list[str]:
+    if connection.vendor == "postgresql":
+        return [min(texts), max(texts), ",".join(texts)]
+    return [json.dumps(texts)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,7 +129,7 @@ def accounts_locked(ids: Iterable[int]) -> dict[int, AccountState]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id')}{lock}",  # noqa: S608 - fixed column list
-            [_list_param(texts)],
+            _list_params(texts),
         )
         return {int(r[0]): account_from_row(r) for r in cursor.fetchall()}
 
@@ -136,7 +141,7 @@ def transfers_by_ids(ids: Iterable[int]) -> dict[int, StoredTransfer]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfer WHERE {_in_list('id')}",  # noqa: S608 - fixed column list
-            [_list_param(texts)],
+            _list_params(texts),
         )
         return {int(r[0]): transfer_from_row(r) for r in cursor.fetchall()}
 
@@ -149,7 +154,7 @@ def pending_statuses(ids: Iterable[int]) -> dict[int, int]:
         cursor.execute(
             "SELECT transfer_id, status FROM ledger_pendingtransfer "  # noqa: S608 - fixed SQL
             f"WHERE {_in_list('transfer_id')}",
-            [_list_param(texts)],
+            _list_params(texts),
         )
         return {int(r[0]): r[1] for r in cursor.fetchall()}
 
@@ -254,27 +259,50 @@ def run_literal_sql(sql: str) -> list[list[tuple[bytes | None, ...]]]:
     reading rows back through it cost the client more than the rest of its work. A failure is
     raised as Django's error class (IntegrityError, ...) with psycopg's as the cause, as a
     cursor would, once the server has answered every statement."""
-    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy costs a lookup
+    literal_send(sql)
+    rows, error = literal_receive()
+    if error is not None:
+        raise error
+    return rows
+
+
+def literal_send(sql: str) -> None:
+    """run_literal_sql in two halves: sends the statements and returns as soon as they are on
+    their way, so that the caller computes while the server works; literal_receive() then waits
+    for the answers. Nothing else may use the connection in between (psycopg refuses a second
+    query while one is in flight)."""
+    db = connections[DEFAULT_DB_ALIAS]
     raw = raw_connection(db)
-    pgconn = raw.pgconn
+    with db.wrap_database_errors:
+        raw.pgconn.send_query(sql.encode())
+        raw.wait(psycopg.generators.send(raw.pgconn))
+
+
+def literal_receive() -> tuple[list[list[tuple[bytes | None, ...]]], DatabaseError | None]:
+    """The answers to what literal_send sent: the rows of each statement that ran, as the
+    server's text, and the failure that stopped the rest (Django's error class, with psycopg's
+    as its cause), or None. The server runs nothing after a failed statement: the index of the
+    failed one is the number of row lists."""
+    db = connections[DEFAULT_DB_ALIAS]
+    raw = db.connection
     rows: list[list[tuple[bytes | None, ...]]] = []
     with db.wrap_database_errors:
-        pgconn.send_query(sql.encode())
-        results = raw.wait(psycopg.generators.execute(pgconn))
-        for result in results:
-            if result.status == psycopg.pq.ExecStatus.TUPLES_OK:
-                width = result.nfields
-                rows.append(
-                    [
-                        tuple(result.get_value(i, j) for j in range(width))
-                        for i in range(result.ntuples)
-                    ]
-                )
-            elif result.status == psycopg.pq.ExecStatus.COMMAND_OK:
-                rows.append([])
-            else:
-                raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
-    return rows
+        results = raw.wait(psycopg.generators.fetch_many(raw.pgconn))
+    for result in results:
+        if result.status == psycopg.pq.ExecStatus.TUPLES_OK:
+            width = result.nfields
+            rows.append(
+                [tuple(result.get_value(i, j) for j in range(width)) for i in range(result.ntuples)]
+            )
+        elif result.status == psycopg.pq.ExecStatus.COMMAND_OK:
+            rows.append([])
+        else:
+            try:
+                with db.wrap_database_errors:
+                    raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+            except DatabaseError as error:
+                return rows, error
+    return rows, None
 
 
 def _for_update() -> str:
@@ -290,7 +318,18 @@ def accounts_lock_sql(ids: Iterable[int]) -> Statement | None:
     order = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
     return (
         f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id')}{order}",  # noqa: S608 - fixed SQL
-        [_list_param(texts)],
+        _list_params(texts),
+    )
+
+
+def accounts_sql(ids: Iterable[int]) -> Statement | None:
+    """Reads the accounts with these ids without locking them."""
+    texts = sorted({id_text(i) for i in ids})
+    if not texts:
+        return None
+    return (
+        f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id')}",  # noqa: S608 - fixed SQL
+        _list_params(texts),
     )
 
 
@@ -300,7 +339,7 @@ def transfers_sql(ids: Iterable[int]) -> Statement | None:
         return None
     return (
         f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfer WHERE {_in_list('id')}",  # noqa: S608 - fixed SQL
-        [_list_param(texts)],
+        _list_params(texts),
     )
 
 
@@ -311,7 +350,7 @@ def pending_statuses_sql(ids: Iterable[int]) -> Statement | None:
     return (
         "SELECT transfer_id, status FROM ledger_pendingtransfer "  # noqa: S608 - fixed SQL
         f"WHERE {_in_list('transfer_id')}",
-        [_list_param(texts)],
+        _list_params(texts),
     )
 
 
@@ -387,7 +426,7 @@ def accounts_get(*, account_ids: Iterable[int]) -> dict[int, AccountState]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id')}",  # noqa: S608 - fixed SQL
-            [_list_param(texts)],
+            _list_params(texts),
         )
         return {int(r[0]): account_from_row(r) for r in cursor.fetchall()}
 

@@ -10,8 +10,8 @@ for an event that failed, and a crash anywhere before COMMIT leaves nothing of t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ from .domain import (
     AccountEvent,
     AccountState,
     Decision,
+    InvalidEvent,
     PendingStatus,
     StoredTransfer,
     TransferEvent,
@@ -66,6 +67,7 @@ __all__ = [
     "ledger_define",
     "pending_transfers_expire",
     "transfers_create",
+    "transfers_create_pipelined",
 ]
 
 TRANSFER_INSERT_COLUMNS = (
@@ -318,6 +320,335 @@ def pending_transfers_expire(*, actor: Any = None, now: datetime) -> int:
     return expired
 
 
+def transfers_create_pipelined(
+    *, batches: Iterable[Sequence[TransferEvent]], actor: Any = None, now: datetime
+) -> Iterator[list[str]]:
+    """transfers_create for each batch in turn, for runs of many large batches (a monthly
+    issuance): answers each batch's results, in order, once the batch is committed.
+
+    On PostgreSQL, outside any transaction, a batch of more than SMALL_BATCH transfers that
+    reserves, posts and voids nothing is pipelined: one message to the server writes and
+    commits a batch, then locks the next one's accounts and the heads, and reads the accounts of
+    the one after (unlocked); while the server works, Python decides the next batch on the
+    states it predicts from that read and from what the run itself wrote. The prediction is
+    compared with the locked rows before anything is written: where any field differs, the
+    batch is decided again from the locked rows, as transfers_create decides it. A batch that
+    needs more than that (an event refused or already in the ledger, a reservation fallen due,
+    no journal or audit head yet, any failure of its statements) is rolled back and sent through
+    transfers_create. Everywhere else every batch goes through transfers_create.
+
+    `batches` is drawn, and the caller runs between two answers, while the pipeline's
+    statements are in flight on the default connection: neither may use that connection
+    (psycopg refuses it) except after a batch whose answers are not all `ok`, which is
+    answered with nothing in flight. A batch that fails check_batch ends the run: the batches
+    before it are committed and answered first, then InvalidEvent is raised."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql" or db.in_atomic_block:
+        for events in batches:
+            yield transfers_create(events=events, actor=actor, now=now)
+        return
+    pipeline = _Pipeline(batches, actor, now)
+    try:
+        yield from pipeline.run()
+    finally:
+        pipeline.close()
+    if pipeline.error is not None:
+        raise pipeline.error
+
+
+@dataclass
+class _Drawn:
+    """A batch drawn by the pipeline, with its accounts' ids."""
+
+    events: Sequence[TransferEvent]
+    accounts: set[int]
+
+
+@dataclass
+class _Planned:
+    """A batch decided, with the statements that write it but its audit event's."""
+
+    drawn: _Drawn
+    results: list[str]
+    decided: dict[int, AccountState]  # every account of the batch, as the batch leaves it
+    head: selectors.HeadState  # as the batch's writes leave it
+    statements: list[str]  # literal SQL
+    audit: dict[str, Any]
+    # What a guess assumed: the server's text of the accounts it read, the fields of those it
+    # took from the batch before, and the journal head.
+    read: bytes | None = None
+    carried: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    head_before: selectors.HeadState | None = None
+
+
+def _account_fields(a: AccountState) -> tuple[int, ...]:
+    return (
+        a.id, a.ledger, a.code, a.flags, a.debits_pending, a.debits_posted, a.credits_pending,
+        a.credits_posted, a.user_data_128, a.user_data_64, a.user_data_32, a.timestamp,
+    )  # fmt: skip
+
+
+def _accounts_from_text(text: bytes | None) -> list[AccountState]:
+    """Accounts from _ACCOUNTS_TEXT: rows split by ";", ACCOUNT_COLUMNS (every one a number)
+    split by ","."""
+    if text is None:
+        return []
+    return [
+        AccountState(*map(int, row.split(b",")))  # type: ignore[arg-type]
+        for row in text.split(b";")
+    ]
+
+
+# The accounts as one text, in id order (selectors.ACCOUNT_COLUMNS, every one a number): one
+# value to read back for a whole batch, and two readings of unchanged rows give the same text.
+_ACCOUNT_TEXT = f"concat_ws(',', {selectors.ACCOUNT_COLUMNS})"
+_ACCOUNTS_TEXT = f"string_agg({_ACCOUNT_TEXT}, ';' ORDER BY id)"
+
+
+# Locks the accounts in id order and answers them as two texts: those not carried over from
+# the batch before, and those that are.
+_LOCK_SQL = (
+    f"SELECT {_ACCOUNTS_TEXT} FILTER (WHERE NOT carried), "  # noqa: S608 - fixed SQL
+    f"{_ACCOUNTS_TEXT} FILTER (WHERE carried) "
+    f"FROM (SELECT {selectors.ACCOUNT_COLUMNS}, id = ANY(string_to_array(%s, ',')) AS carried "
+    "FROM ledger_account WHERE id BETWEEN %s AND %s AND id = ANY(string_to_array(%s, ',')) "
+    "ORDER BY id FOR UPDATE) AS a"
+)
+
+
+def _pipelinable(events: Sequence[TransferEvent]) -> bool:
+    return len(events) > SMALL_BATCH and not any(
+        e.flags & (F_PENDING | F_POST | F_VOID) for e in events
+    )
+
+
+class _Pipeline:
+    """The state of one transfers_create_pipelined run (see there)."""
+
+    def __init__(self, batches: Iterable[Sequence[TransferEvent]], actor: Any, now: datetime):
+        self.source = iter(batches)
+        self.actor, self.now = actor, now
+        self.now_ns = selectors.datetime_to_ns(now)
+        self.error: Exception | None = None  # a batch that failed check_batch, raised at the end
+        self.in_flight = False
+        self.cursor = selectors.raw_connection().cursor()  # client-side binding: mogrify
+
+    def draw(self) -> _Drawn | None:
+        """The next batch, checked; None at the end, or at a batch that fails its check (kept
+        to be raised once the batches before it are committed)."""
+        if self.error is not None:
+            return None
+        try:
+            events = next(self.source)
+            check_batch(events, "transfers")
+        except StopIteration:
+            return None
+        except InvalidEvent as error:
+            self.error = error
+            return None
+        ids = {e.debit_account_id for e in events} | {e.credit_account_id for e in events}
+        ids.discard(0)
+        return _Drawn(events, ids)
+
+    def literal(self, statements: Sequence[selectors.Statement]) -> list[str]:
+        out = []
+        for statement in statements:
+            assert not isinstance(statement, selectors.Many)
+            sql, params = statement
+            out.append(self.cursor.mogrify(sql, params) if params else sql)
+        return out
+
+    def opening(self, batch: _Drawn, before: _Drawn | None, after: _Drawn | None) -> list[str]:
+        """Opens a batch's transaction: its accounts, then the journal head, then the audit
+        head, locked (the order of every writer), and the accounts of the batch after, read
+        but for those it shares with this batch. The locked accounts come back as two texts:
+        those not in the batch `before` (committed just before in the same message), and those
+        in it."""
+        carried = batch.accounts & before.accounts if before else set()
+        statements: list[selectors.Statement] = [
+            (
+                _LOCK_SQL,
+                [_ids_text(carried), *_ids_bounded(batch.accounts)],
+            ),
+            selectors.head_lock_sql(),
+            (audit_head_lock_sql(), []),
+        ]
+        if after is not None:
+            statements.append(
+                (
+                    f"SELECT {_ACCOUNTS_TEXT} FROM ledger_account "  # noqa: S608 - fixed SQL
+                    "WHERE id BETWEEN %s AND %s AND id = ANY(string_to_array(%s, ','))",
+                    _ids_bounded(after.accounts - batch.accounts),
+                )
+            )
+        return ["BEGIN", *self.literal(statements)]
+
+    def send(self, statements: list[str]) -> None:
+        selectors.literal_send(";\n".join(statements))
+        self.in_flight = True
+
+    def receive(self) -> tuple[list[list[tuple[bytes | None, ...]]], DatabaseError | None]:
+        self.in_flight = False
+        return selectors.literal_receive()
+
+    def rollback(self) -> None:
+        selectors.run_literal_sql("ROLLBACK")
+
+    def close(self) -> None:
+        """Reads what is still in flight and rolls back a transaction left open (the caller
+        stopped drawing answers, or something raised)."""
+        if self.in_flight:
+            self.receive()
+        self.cursor.close()
+        raw = selectors.raw_connection()
+        if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            self.rollback()
+
+    def plan(
+        self, batch: _Drawn, state: dict[int, AccountState], head: selectors.HeadState
+    ) -> _Planned | None:
+        """Decides a batch on these states (changed in place) and this head, as _attempt_batch
+        would with nothing due and no id taken; None where it needs more than that."""
+        first_ts = max(self.now_ns, head.last_timestamp + 1)
+        if head.next_expiry is not None and head.next_expiry <= first_ts:
+            return None  # a reservation fell due: the general path releases it first
+        decision = TransferMachine(
+            accounts=state, transfers={}, pending_status={}, first_timestamp=first_ts
+        ).run(batch.events)
+        if any(r != "ok" for r in decision.results):
+            return None  # `exists` and the like need the taken ids: the general path reads them
+        statements = self.literal(_write(head, decision, [], state, first_ts, inline=True))
+        audit = _batch_audit(batch.events, decision, [], head, first_ts, self.actor, self.now)
+        return _Planned(batch, decision.results, state, head, statements, audit)
+
+    def guess(self, batch: _Drawn, read: bytes | None, before: _Planned) -> _Planned | None:
+        """Decides a batch ahead of its locks: its accounts as read (unlocked, after the
+        batches before `before` committed) and those it shares with `before` as `before`
+        leaves them."""
+        state = {a.id: a for a in _accounts_from_text(read)}
+        carried: dict[int, tuple[int, ...]] = {}
+        for i in batch.accounts & before.drawn.accounts:
+            state[i] = replace(before.decided[i], touched=False)
+            carried[i] = _account_fields(state[i])
+        if len(state) != len(batch.accounts):
+            return None  # an account is missing: the locked rows will say which
+        head_before = replace(before.head)
+        planned = self.plan(batch, state, replace(before.head))
+        if planned is not None:
+            planned.read, planned.carried, planned.head_before = read, carried, head_before
+        return planned
+
+    def settle(
+        self,
+        batch: _Drawn,
+        guess: _Planned | None,
+        answers: list[list[tuple[bytes | None, ...]]],
+    ) -> tuple[_Planned, list[str]] | None:
+        """The batch as it will be written, from the answers to its opening (the locked
+        accounts and heads): the guess if it assumed exactly what is locked, else decided again
+        from the locked rows; with its audit event's statements. None: the general path."""
+        [(fresh, carried)], head_rows, audit_rows = answers[1:4]
+        if not head_rows or not audit_rows:
+            return None
+        (ts, last_hash, count, expired_through, next_expiry) = head_rows[0]
+        head = selectors.HeadState(
+            int(ts),  # type: ignore[arg-type]
+            last_hash.decode(),  # type: ignore[union-attr]
+            int(count),  # type: ignore[arg-type]
+            int(expired_through),  # type: ignore[arg-type]
+            None if next_expiry is None else int(next_expiry),
+        )
+        _next_expiry_seen[DEFAULT_DB_ALIAS] = head.next_expiry
+        planned = guess
+        if (
+            planned is None
+            or planned.head_before != head
+            or planned.read != fresh
+            or {a.id: _account_fields(a) for a in _accounts_from_text(carried)} != planned.carried
+        ):
+            locked = _accounts_from_text(fresh) + _accounts_from_text(carried)
+            planned = self.plan(batch, {a.id: a for a in locked}, head)
+            if planned is None:
+                return None
+        (seq, audit_hash) = audit_rows[0]
+        audit = audit_append_statements(
+            head=AuditHead(int(seq), audit_hash.decode()),  # type: ignore[arg-type, union-attr]
+            **planned.audit,
+        )
+        return planned, planned.statements + self.literal(audit)
+
+    def general(self, batch: _Drawn) -> list[str]:
+        return transfers_create(events=batch.events, actor=self.actor, now=self.now)
+
+    def run(self) -> Iterator[list[str]]:
+        current = self.draw()
+        after = self.draw() if current is not None else None
+        while current is not None:
+            if not _pipelinable(current.events):
+                yield self.general(current)
+                current, after = after, (self.draw() if after is not None else None)
+                continue
+            self.send(self.opening(current, None, after))
+            guess: _Planned | None = None
+            # The batch whose writes and COMMIT lead the message in flight, and their number.
+            committing: _Planned | None = None
+            committing_statements = 0
+            while True:
+                answers, error = self.receive()
+                committed: list[str] | None = None
+                if committing is not None:
+                    if error is not None and len(answers) <= committing_statements:
+                        # Not committed (a transfer id taken by a crashed run, say): the general
+                        # path decides it with the ids read, and `current` opens afresh.
+                        self.rollback()
+                        yield self.general(committing.drawn)
+                        break
+                    answers = answers[committing_statements + 1 :]
+                    committed, committing = committing.results, None
+                settled = None if error is not None else self.settle(current, guess, answers)
+                if settled is None:
+                    if committed is not None:
+                        yield committed
+                    self.rollback()
+                    yield self.general(current)
+                    current, after = after, (self.draw() if after is not None else None)
+                    break
+                planned, statements = settled
+                if after is None or not _pipelinable(after.events):
+                    self.send([*statements, "COMMIT"])
+                    if committed is not None:
+                        yield committed  # in flight: see transfers_create_pipelined
+                    _answers, error = self.receive()
+                    if error is not None:
+                        self.rollback()
+                        yield self.general(current)
+                    else:
+                        yield planned.results
+                    current, after = after, (self.draw() if after is not None else None)
+                    break
+                following = self.draw()
+                self.send([*statements, "COMMIT", *self.opening(after, current, following)])
+                committing, committing_statements = planned, len(statements)
+                if committed is not None:
+                    yield committed  # in flight: see transfers_create_pipelined
+                # While the server writes this batch and locks the next: the next one's guess.
+                guess = self.guess(after, answers[4][0][0], planned)
+                current, after = after, following
+
+
+def _ids_text(ids: Iterable[int]) -> str:
+    return ",".join(sorted(id_text(i) for i in ids))
+
+
+def _ids_bounded(ids: Iterable[int]) -> list[str]:
+    """The lowest id, the highest, and all of them, for `id BETWEEN %s AND %s AND id =
+    ANY(string_to_array(%s, ','))` (see selectors._in_list)."""
+    texts = sorted(id_text(i) for i in ids)
+    if not texts:
+        return ["", "", ""]
+    return [texts[0], texts[-1], ",".join(texts)]
+
+
 def _run_attempts(
     events: Sequence[TransferEvent], actor: Any, now: datetime
 ) -> tuple[list[str], int]:
@@ -471,32 +802,7 @@ def _attempt_batch(
         if not decision.created and not expired:
             return decision.results, 0
         writes = _write(head, decision, expired, decided, first_ts)
-        if events:
-            audit_action, audit_after = (
-                "ledger.transfers_create",
-                {
-                    "created": len(decision.created),
-                    "refused": sum(1 for r in decision.results if r not in ("ok", "exists")),
-                    "exists": sum(1 for r in decision.results if r == "exists"),
-                    "expired": len(expired),
-                    "first_timestamp": first_ts,
-                    "journal_hash": head.last_hash,
-                    "transfers_count": head.transfers_count,
-                },
-            )
-        else:
-            audit_action, audit_after = (
-                "ledger.pending_transfers_expire",
-                {"expired": len(expired), "through": first_ts},
-            )
-        audit = {
-            "actor": _actor_label(actor),
-            "action": audit_action,
-            "object_type": "ledger.transfer",
-            "object_id": str(decision.created[0].id) if decision.created else "expiry",
-            "after": audit_after,
-            "now": now,
-        }
+        audit = _batch_audit(events, decision, expired, head, first_ts, actor, now)
         if rows["audit"]:
             writes += audit_append_statements(head=AuditHead(*rows["audit"][0]), **audit)
             # The last statements of the transaction: the COMMIT travels with them.
@@ -505,6 +811,44 @@ def _attempt_batch(
             selectors.run_together(writes)
             audit_record(**audit)
     return decision.results, len(expired)
+
+
+def _batch_audit(
+    events: Sequence[TransferEvent],
+    decision: Decision,
+    expired: Sequence[StoredTransfer],
+    head: selectors.HeadState,
+    first_ts: int,
+    actor: Any,
+    now: datetime,
+) -> dict[str, Any]:
+    """The audit event of a decided batch, `head` as its writes leave it."""
+    if events:
+        action, after = (
+            "ledger.transfers_create",
+            {
+                "created": len(decision.created),
+                "refused": sum(1 for r in decision.results if r not in ("ok", "exists")),
+                "exists": sum(1 for r in decision.results if r == "exists"),
+                "expired": len(expired),
+                "first_timestamp": first_ts,
+                "journal_hash": head.last_hash,
+                "transfers_count": head.transfers_count,
+            },
+        )
+    else:
+        action, after = (
+            "ledger.pending_transfers_expire",
+            {"expired": len(expired), "through": first_ts},
+        )
+    return {
+        "actor": _actor_label(actor),
+        "action": action,
+        "object_type": "ledger.transfer",
+        "object_id": str(decision.created[0].id) if decision.created else "expiry",
+        "after": after,
+        "now": now,
+    }
 
 
 def _in_database_own_transaction(
@@ -690,9 +1034,12 @@ def _write(
     expired: Sequence[StoredTransfer],
     accounts: dict[int, AccountState],
     first_ts: int,
+    *,
+    inline: bool = False,
 ) -> list[selectors.Statement]:
     """The statements that write a decided batch (the caller sends them with the audit event's,
-    in one round trip on PostgreSQL), and `head` advanced to what they write."""
+    in one round trip on PostgreSQL), and `head` advanced to what they write. A large batch's
+    transfers go by COPY first (PostgreSQL), or, `inline`, as one more statement."""
     created = decision.created
     prev = head.last_hash
     rows: list[tuple[Any, ...]] = []
@@ -739,7 +1086,9 @@ def _write(
     head.expired_through = max(head.expired_through, first_ts)
     statements: list[selectors.Statement] = []
     if rows:
-        if connection.vendor == "postgresql" and len(rows) > SMALL_BATCH:
+        if inline:
+            statements.append(_transfers_insert_sql(rows))
+        elif connection.vendor == "postgresql" and len(rows) > SMALL_BATCH:
             _copy_transfers(rows)
         else:
             statements += _insert_rows("ledger_transfer", TRANSFER_INSERT_COLUMNS, rows)
@@ -786,6 +1135,28 @@ def _copy_transfers(rows: list[tuple[Any, ...]]) -> None:
     ):
         for row in rows:
             copy.write_row(row)
+
+
+# The SQL types of TRANSFER_INSERT_COLUMNS, for the arrays an inline INSERT unnests.
+_TRANSFER_COLUMN_TYPES = (
+    "text", "text", "text", "bigint", "bigint", "integer", "integer",
+    "text", "bigint", "text", "bigint", "bigint", "bigint", "text",
+)  # fmt: skip
+
+
+def _transfers_insert_sql(rows: list[tuple[Any, ...]]) -> selectors.Statement:
+    """A large batch's transfers as one statement (PostgreSQL), to travel with the batch's other
+    statements where COPY cannot: each column as one comma-separated text, split by the server.
+    Every value is a number, or a text of digits (ids) or hex digits (hashes)."""
+    columns = [",".join(map(str, column)) for column in zip(*rows, strict=True)]
+    arrays = ", ".join(
+        f"string_to_array(%s, ',')::{sql_type}[]" for sql_type in _TRANSFER_COLUMN_TYPES
+    )
+    return (
+        f"INSERT INTO ledger_transfer ({', '.join(TRANSFER_INSERT_COLUMNS)}) "  # noqa: S608 - fixed names
+        f"SELECT * FROM unnest({arrays})",
+        columns,
+    )
 
 
 # Rows per multi-row INSERT statement (SQLite allows 32,766 parameters per statement).
@@ -836,8 +1207,9 @@ def _balances_sql(touched: list[AccountState]) -> list[selectors.Statement]:
                 "FROM unnest(string_to_array(%s, ','), string_to_array(%s, ',')::integer[], "
                 "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[], "
                 "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[]) "
-                "AS v(id, flags, dp, dpo, cp, cpo) WHERE a.id = v.id",
-                [",".join(column) for column in columns],
+                "AS v(id, flags, dp, dpo, cp, cpo) WHERE a.id = v.id AND a.id BETWEEN %s AND %s",
+                # The bounds: see selectors._in_list.
+                [*(",".join(column) for column in columns), min(columns[0]), max(columns[0])],
             )
         ]
     return [

@@ -14,7 +14,8 @@ import csv
 import io
 import secrets
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -1223,8 +1224,12 @@ def month_issue(
     db_period = connection.ops.adapt_datefield_value(period)
     db_now = connection.ops.adapt_datetimefield_value(now)
     per_category: dict[int, int] = {}
-    # Each batch's record is written while the ledger decides the next (PostgreSQL).
-    with BackgroundWrites() as writes:
+    # The batches as the ledger draws them (ahead of its answers: ledger pipelining), each
+    # with what its record needs once the ledger answers.
+    drawn: deque[tuple[list[tuple[int, str, int, int, int]], list[int], list[TransferEvent]]]
+    drawn = deque()
+
+    def batches() -> Iterator[list[TransferEvent]]:
         for start in range(0, len(todo), chunk_size):
             chunk = todo[start : start + chunk_size]
             ids = _sequential_ids(run, [(h, c) for _w, _a, h, c, _m in chunk])
@@ -1240,7 +1245,15 @@ def month_issue(
                 )
                 for i, (_w, account, _h, c, amount) in zip(ids, chunk, strict=True)
             ]
-            results = ledger.transfers_create(events=events, actor="socialincome", now=now)
+            drawn.append((chunk, ids, events))
+            yield events
+
+    # Each batch's record is written while the ledger decides the next (PostgreSQL).
+    with BackgroundWrites() as writes:
+        for results in ledger.transfers_create_pipelined(
+            batches=batches(), actor="socialincome", now=now
+        ):
+            chunk, ids, events = drawn.popleft()
             # What a crash left in the ledger is recorded as it is, never recomputed.
             stored = _stored_where_not_ok(events, results)
             amounts = [

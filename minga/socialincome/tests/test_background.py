@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from minga.ledger import selectors as ledger
+from minga.ledger import services as ledger_services
 from minga.socialincome import models, services
 
 from .conftest import NOW, World, build_world, identities_hold
@@ -73,9 +74,48 @@ def test_an_issuance_outside_a_transaction_writes_its_records_beside_the_ledger(
     identities_hold(committed_world)
 
 
+@pytest.fixture(params=["general", "pipelined"])
+def ledger_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Batches of two go through the ledger's general path; with SMALL_BATCH lowered below
+    them, through its pipeline (ledger.transfers_create_pipelined: on PostgreSQL, outside a
+    transaction, the next batch is decided while the server writes the last)."""
+    if request.param == "pipelined":
+        monkeypatch.setattr(ledger_services, "SMALL_BATCH", 1)
+    return str(request.param)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_issuance_through_the_ledger_pipeline_records_every_batch(
+    committed_world, ledger_path, monkeypatch
+):
+    real, general = ledger_services.transfers_create, []
+
+    def spy(**kwargs: Any) -> list[str]:
+        general.append(len(kwargs["events"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(ledger_services, "transfers_create", spy)
+
+    report = issue(committed_world)
+
+    assert (report.due, report.written) == (6, 6)
+    pipelined = ledger_path == "pipelined" and BACKGROUND
+    assert general == ([] if pipelined else [2, 2, 2])
+    assert ledger.ledger_head().transfers_count == 6
+    for issuance in models.Issuance.objects.select_related("wallet"):
+        transfer = ledger.transfer_get(transfer_id=int(issuance.transfer_id))
+        assert (transfer.amount, transfer.credit_account_id) == (
+            issuance.amount,
+            int(issuance.wallet.account_id),
+        )
+    report = ledger.ledger_verify()
+    assert report.ok, report.problem
+    identities_hold(committed_world)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_record_that_fails_beside_the_ledger_stops_the_run_and_the_rerun_completes_it(
-    committed_world, monkeypatch
+    committed_world, ledger_path, monkeypatch
 ):
     real, calls = services._issuance_record, {"n": 0}
 
