@@ -366,14 +366,13 @@ class _Drawn:
 
 @dataclass
 class _Planned:
-    """A batch decided, with the statements that write it but its audit event's."""
+    """A batch decided, with the statements that write it."""
 
     drawn: _Drawn
     results: list[str]
     decided: dict[int, AccountState]  # every account of the batch, as the batch leaves it
     head: selectors.HeadState  # as the batch's writes leave it
-    statements: list[str]  # literal SQL
-    audit: dict[str, Any]
+    statements: list[str]  # literal SQL, the audit event's included
     # What a guess assumed: the server's text of the accounts it read, the fields of those it
     # took from the batch before, and the journal head.
     read: bytes | None = None
@@ -459,11 +458,11 @@ class _Pipeline:
         return out
 
     def opening(self, batch: _Drawn, before: _Drawn | None, after: _Drawn | None) -> list[str]:
-        """Opens a batch's transaction: its accounts, then the journal head, then the audit
-        head, locked (the order of every writer), and the accounts of the batch after, read
-        but for those it shares with this batch. The locked accounts come back as two texts:
-        those not in the batch `before` (committed just before in the same message), and those
-        in it."""
+        """Opens a batch's transaction: its accounts, then the journal head, locked (the order
+        of every writer; the audit head comes last, in the statement of the writes that appends
+        the audit event), and the accounts of the batch after, read but for those it shares
+        with this batch. The locked accounts come back as two texts: those not in the batch
+        `before` (committed just before in the same message), and those in it."""
         carried = batch.accounts & before.accounts if before else set()
         statements: list[selectors.Statement] = [
             (
@@ -471,7 +470,6 @@ class _Pipeline:
                 [_ids_text(carried), *_ids_bounded(batch.accounts)],
             ),
             selectors.head_lock_sql(),
-            (audit_head_lock_sql(), []),
         ]
         if after is not None:
             statements.append(
@@ -518,8 +516,12 @@ class _Pipeline:
         if any(r != "ok" for r in decision.results):
             return None  # `exists` and the like need the taken ids: the general path reads them
         statements = self.literal(_write(head, decision, [], state, first_ts, inline=True))
-        audit = _batch_audit(batch.events, decision, [], head, first_ts, self.actor, self.now)
-        return _Planned(batch, decision.results, state, head, statements, audit)
+        audit = _audit_append_sql(
+            _batch_audit(batch.events, decision, [], head, first_ts, self.actor, self.now)
+        )
+        if audit is None:
+            return None  # the audit event could not be templated: the general path writes it
+        return _Planned(batch, decision.results, state, head, [*statements, audit])
 
     def guess(self, batch: _Drawn, read: bytes | None, before: _Planned) -> _Planned | None:
         """Decides a batch ahead of its locks: its accounts as read (unlocked, after the
@@ -543,12 +545,12 @@ class _Pipeline:
         batch: _Drawn,
         guess: _Planned | None,
         answers: list[list[tuple[bytes | None, ...]]],
-    ) -> tuple[_Planned, list[str]] | None:
+    ) -> _Planned | None:
         """The batch as it will be written, from the answers to its opening (the locked
-        accounts and heads): the guess if it assumed exactly what is locked, else decided again
-        from the locked rows; with its audit event's statements. None: the general path."""
-        [(fresh, carried)], head_rows, audit_rows = answers[1:4]
-        if not head_rows or not audit_rows:
+        accounts and journal head): the guess if it assumed exactly what is locked, else
+        decided again from the locked rows. None: the general path."""
+        [(fresh, carried)], head_rows = answers[1:3]
+        if not head_rows:
             return None
         (ts, last_hash, count, expired_through, next_expiry) = head_rows[0]
         head = selectors.HeadState(
@@ -559,23 +561,15 @@ class _Pipeline:
             None if next_expiry is None else int(next_expiry),
         )
         _next_expiry_seen[DEFAULT_DB_ALIAS] = head.next_expiry
-        planned = guess
         if (
-            planned is None
-            or planned.head_before != head
-            or planned.read != fresh
-            or {a.id: _account_fields(a) for a in _accounts_from_text(carried)} != planned.carried
+            guess is not None
+            and guess.head_before == head
+            and guess.read == fresh
+            and {a.id: _account_fields(a) for a in _accounts_from_text(carried)} == guess.carried
         ):
-            locked = _accounts_from_text(fresh) + _accounts_from_text(carried)
-            planned = self.plan(batch, {a.id: a for a in locked}, head)
-            if planned is None:
-                return None
-        (seq, audit_hash) = audit_rows[0]
-        audit = audit_append_statements(
-            head=AuditHead(int(seq), audit_hash.decode()),  # type: ignore[arg-type, union-attr]
-            **planned.audit,
-        )
-        return planned, planned.statements + self.literal(audit)
+            return guess
+        locked = _accounts_from_text(fresh) + _accounts_from_text(carried)
+        return self.plan(batch, {a.id: a for a in locked}, head)
 
     def general(self, batch: _Drawn) -> list[str]:
         return transfers_create(events=batch.events, actor=self.actor, now=self.now)
@@ -605,15 +599,15 @@ class _Pipeline:
                         break
                     answers = answers[committing_statements + 1 :]
                     committed, committing = committing.results, None
-                settled = None if error is not None else self.settle(current, guess, answers)
-                if settled is None:
+                planned = None if error is not None else self.settle(current, guess, answers)
+                if planned is None:
                     if committed is not None:
                         yield committed
                     self.rollback()
                     yield self.general(current)
                     current, after = after, (self.draw() if after is not None else None)
                     break
-                planned, statements = settled
+                statements = planned.statements
                 if after is None or not _pipelinable(after.events):
                     self.send([*statements, "COMMIT"])
                     if committed is not None:
@@ -632,8 +626,49 @@ class _Pipeline:
                 if committed is not None:
                     yield committed  # in flight: see transfers_create_pipelined
                 # While the server writes this batch and locks the next: the next one's guess.
-                guess = self.guess(after, answers[4][0][0], planned)
+                guess = self.guess(after, answers[3][0][0], planned)
                 current, after = after, following
+
+
+def _audit_append_sql(audit: dict[str, Any]) -> str | None:
+    """A batch's audit event (_batch_audit) as one call of minga_audit_append() (core
+    migration 0003), literal SQL: the function locks the audit head, chains and appends the
+    event, so the head is held from that statement to the COMMIT that follows it, never across
+    a round trip. The values that change with every batch go in as replacements of the
+    template's markers, so that the template is computed once for a run. None when it cannot be
+    templated (see audit_template)."""
+    deferred_ints, deferred_texts = ("first_timestamp", "transfers_count"), ("journal_hash",)
+    after = dict(audit["after"])
+    values = {key: str(after.pop(key)) for key in (*deferred_ints, *deferred_texts)}
+    template = audit_template(
+        actor=audit["actor"],
+        action=audit["action"],
+        object_type=audit["object_type"],
+        object_id=audit["object_id"],
+        after=after,
+        deferred_ints=deferred_ints,
+        deferred_texts=deferred_texts,
+        now=audit["now"],
+    )
+    if template is None:
+        return None
+    replacements: list[str] = []
+    for key, value in values.items():
+        replacements += [template.markers[key], value]
+    lit = selectors.Literal()
+    arguments = [
+        lit.text(template.canonical),
+        lit.text(template.after),
+        lit.text_array(replacements),
+        lit.text(template.seq_marker),
+        lit.timestamp(audit["now"]),
+        "NULL" if template.actor_id is None else str(int(template.actor_id)),
+        lit.text(template.actor_label),
+        lit.text(audit["action"]),
+        lit.text(audit["object_type"]),
+        lit.text(str(audit["object_id"])),
+    ]
+    return f"SELECT minga_audit_append({', '.join(arguments)})"
 
 
 def _ids_text(ids: Iterable[int]) -> str:

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from minga.core.models import AuditEvent
 from minga.core.selectors import audit_chain_verify
+from minga.core.services import audit_record
 from minga.ledger import selectors, services
 from minga.ledger.domain import AccountFlags, InvalidEvent, TransferEvent, TransferFlags
 from minga.ledger.tests.factories import T0, account, create_accounts, create_transfers, transfer
@@ -325,3 +326,40 @@ def test_a_caller_that_stops_early_leaves_no_transaction_open(accounts):
     # The batch whose writes were in flight may have committed; none after it did.
     assert selectors.transfer_get(transfer_id=batches[2][0].id) is None
     assert create_transfers(transfer(99_999, FUND, WALLETS[0], 1)) == ["ok"]
+
+
+@postgres_only
+def test_the_caller_may_wait_between_answers_for_an_audit_event_on_another_connection(
+    accounts,
+):
+    """As the monthly issuance does: each answer's record, with its audit event, is written on
+    a second connection, and the caller waits for it before the next answer. The pipeline holds
+    the next batch's locks meanwhile, but never the audit head: that is locked only by the
+    statement that appends the batch's own event, just before its COMMIT. (Holding it across
+    answers, the first version deadlocked a million-household run.)"""
+    batches = issue_batches(5)
+    outcomes: list[str] = []
+
+    def record(n: int) -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '5s'")
+                audit_record(
+                    actor="test", action="test.record", object_type="t", object_id=n, now=T0
+                )
+            outcomes.append("recorded")
+        except Exception as error:  # the outcome is what is checked
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    for n, results in enumerate(services.transfers_create_pipelined(batches=iter(batches), now=T0)):
+        assert results == ["ok"] * SIZE
+        thread = threading.Thread(target=record, args=(n,))
+        thread.start()
+        thread.join()
+
+    assert outcomes == ["recorded"] * 5
+    assert audit_chain_verify().ok
+    balances_hold(batches)
