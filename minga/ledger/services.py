@@ -340,7 +340,9 @@ def transfers_create_pipelined(
     `batches` is drawn, and the caller runs between two answers, while the pipeline's
     statements are in flight on the default connection: neither may use that connection
     (psycopg refuses it) except after a batch whose answers are not all `ok`, which is
-    answered with nothing in flight. A batch that fails check_batch ends the run: the batches
+    answered with nothing in flight. Between two answers the pipeline holds the next batch's
+    accounts and the journal head (never the audit head): the caller must not wait then for
+    work that writes to the ledger. A batch that fails check_batch ends the run: the batches
     before it are committed and answered first, then InvalidEvent is raised."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql" or db.in_atomic_block:
