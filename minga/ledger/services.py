@@ -10,6 +10,7 @@ for an event that failed, and a crash anywhere before COMMIT leaves nothing of t
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -364,6 +365,7 @@ class _Drawn:
 
     events: Sequence[TransferEvent]
     accounts: set[int]
+    texts: list[str]  # the accounts' ids as text, sorted
 
 
 @dataclass
@@ -394,10 +396,10 @@ def _accounts_from_text(text: bytes | None) -> list[AccountState]:
     split by ","."""
     if text is None:
         return []
-    return [
-        AccountState(*map(int, row.split(b",")))  # type: ignore[arg-type]
-        for row in text.split(b";")
-    ]
+    # Every number at once, then twelve at a time: half the time of a split per row.
+    numbers = iter(map(int, text.replace(b";", b",").split(b",")))
+    columns = [numbers] * len(selectors.ACCOUNT_COLUMNS.split(","))
+    return list(map(AccountState, *columns))
 
 
 # The accounts as one text, in id order (selectors.ACCOUNT_COLUMNS, every one a number): one
@@ -412,9 +414,13 @@ _LOCK_SQL = (
     f"SELECT {_ACCOUNTS_TEXT} FILTER (WHERE NOT carried), "  # noqa: S608 - fixed SQL
     f"{_ACCOUNTS_TEXT} FILTER (WHERE carried) "
     f"FROM (SELECT {selectors.ACCOUNT_COLUMNS}, id = ANY(string_to_array(%s, ',')) AS carried "
-    "FROM ledger_account WHERE id BETWEEN %s AND %s AND id = ANY(string_to_array(%s, ',')) "
+    "FROM ledger_account WHERE ({bounds}) AND id = ANY(string_to_array(%s, ',')) "
     "ORDER BY id FOR UPDATE) AS a"
 )
+
+
+# A text that needs no quoting inside a literal: digits, hex digits (lower case) and commas.
+_PLAIN_TEXT = re.compile(r"[0-9a-f,]*")
 
 
 def _pipelinable(events: Sequence[TransferEvent]) -> bool:
@@ -449,14 +455,24 @@ class _Pipeline:
             return None
         ids = {e.debit_account_id for e in events} | {e.credit_account_id for e in events}
         ids.discard(0)
-        return _Drawn(events, ids)
+        return _Drawn(events, ids, sorted(map(id_text, ids)))
 
     def literal(self, statements: Sequence[selectors.Statement]) -> list[str]:
+        """The statements with their values written in: texts of digits, hex digits and commas
+        (ids, hashes, and the lists of them that carry a batch) as they are, inside quotes;
+        anything else through the cursor's own quoting."""
         out = []
         for statement in statements:
             assert not isinstance(statement, selectors.Many)
             sql, params = statement
-            out.append(self.cursor.mogrify(sql, params) if params else sql)
+            if not params:
+                out.append(sql)
+            elif "%%" not in sql and all(
+                type(p) is str and _PLAIN_TEXT.fullmatch(p) for p in params
+            ):
+                out.append(sql % tuple(f"'{p}'" for p in params))
+            else:
+                out.append(self.cursor.mogrify(sql, params))
         return out
 
     def opening(self, batch: _Drawn, before: _Drawn | None, after: _Drawn | None) -> list[str]:
@@ -468,18 +484,23 @@ class _Pipeline:
         carried = batch.accounts & before.accounts if before else set()
         statements: list[selectors.Statement] = [
             (
-                _LOCK_SQL,
-                [_ids_text(carried), *_ids_bounded(batch.accounts)],
+                _LOCK_SQL.format(bounds=selectors.id_bounds("id", batch.accounts)),
+                [",".join(sorted(map(id_text, carried))), ",".join(batch.texts)],
             ),
             selectors.head_lock_sql(),
         ]
         if after is not None:
+            shared = {id_text(i) for i in after.accounts & batch.accounts}
+            ahead = [t for t in after.texts if t not in shared] if shared else after.texts
             statements.append(
                 (
                     f"SELECT {_ACCOUNTS_TEXT} FROM ledger_account "  # noqa: S608 - fixed SQL
-                    "WHERE id BETWEEN %s AND %s AND id = ANY(string_to_array(%s, ','))",
-                    _ids_bounded(after.accounts - batch.accounts),
+                    f"WHERE ({selectors.id_bounds('id', after.accounts - batch.accounts)}) "
+                    "AND id = ANY(string_to_array(%s, ','))",
+                    [",".join(ahead)],
                 )
+                if ahead
+                else ("SELECT NULL::text", [])
             )
         return ["BEGIN", *self.literal(statements)]
 
@@ -671,19 +692,6 @@ def _audit_append_sql(audit: dict[str, Any]) -> str | None:
         lit.text(str(audit["object_id"])),
     ]
     return f"SELECT minga_audit_append({', '.join(arguments)})"
-
-
-def _ids_text(ids: Iterable[int]) -> str:
-    return ",".join(sorted(id_text(i) for i in ids))
-
-
-def _ids_bounded(ids: Iterable[int]) -> list[str]:
-    """The lowest id, the highest, and all of them, for `id BETWEEN %s AND %s AND id =
-    ANY(string_to_array(%s, ','))` (see selectors._in_list)."""
-    texts = sorted(id_text(i) for i in ids)
-    if not texts:
-        return ["", "", ""]
-    return [texts[0], texts[-1], ",".join(texts)]
 
 
 def _run_attempts(
@@ -1185,7 +1193,14 @@ def _transfers_insert_sql(rows: list[tuple[Any, ...]]) -> selectors.Statement:
     """A large batch's transfers as one statement (PostgreSQL), to travel with the batch's other
     statements where COPY cannot: each column as one comma-separated text, split by the server.
     Every value is a number, or a text of digits (ids) or hex digits (hashes)."""
-    columns = [",".join(map(str, column)) for column in zip(*rows, strict=True)]
+    columns = []
+    for column, sql_type in zip(zip(*rows, strict=True), _TRANSFER_COLUMN_TYPES, strict=True):
+        if sql_type == "text":
+            columns.append(",".join(column))
+        elif column.count(column[0]) == len(column):  # one value (a ledger, a code): said once
+            columns.append(",".join([str(column[0])] * len(column)))
+        else:
+            columns.append(",".join(map(str, column)))
     arrays = ", ".join(
         f"string_to_array(%s, ',')::{sql_type}[]" for sql_type in _TRANSFER_COLUMN_TYPES
     )
@@ -1239,14 +1254,15 @@ def _balances_sql(touched: list[AccountState]) -> list[selectors.Statement]:
         # Each column travels as one comma-separated text, split by the server.
         return [
             (
-                "UPDATE ledger_account AS a SET flags = v.flags, debits_pending = v.dp, "
+                "UPDATE ledger_account AS a SET flags = v.flags, debits_pending = v.dp, "  # noqa: S608 - ids are digits (id_bounds)
                 "debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo "
                 "FROM unnest(string_to_array(%s, ','), string_to_array(%s, ',')::integer[], "
                 "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[], "
                 "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[]) "
-                "AS v(id, flags, dp, dpo, cp, cpo) WHERE a.id = v.id AND a.id BETWEEN %s AND %s",
-                # The bounds: see selectors._in_list.
-                [*(",".join(column) for column in columns), min(columns[0]), max(columns[0])],
+                "AS v(id, flags, dp, dpo, cp, cpo) WHERE a.id = v.id "
+                # See selectors.id_bounds: else the whole table may be scanned for the join.
+                f"AND ({selectors.id_bounds('a.id', (a.id for a in touched))})",
+                [",".join(column) for column in columns],
             )
         ]
     return [

@@ -10,16 +10,25 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 
 import psycopg
 import pytest
 from django.db import connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from minga.core.models import AuditEvent
 from minga.core.selectors import audit_chain_verify
 from minga.core.services import audit_record
 from minga.ledger import selectors, services
-from minga.ledger.domain import AccountFlags, InvalidEvent, TransferEvent, TransferFlags
+from minga.ledger.domain import (
+    AccountFlags,
+    InvalidEvent,
+    TransferEvent,
+    TransferFlags,
+    id_text,
+)
 from minga.ledger.tests.factories import T0, account, create_accounts, create_transfers, transfer
 
 POSTGRES = connection.vendor == "postgresql"
@@ -363,3 +372,27 @@ def test_the_caller_may_wait_between_answers_for_an_audit_event_on_another_conne
     assert outcomes == ["recorded"] * 5
     assert audit_chain_verify().ok
     balances_hold(batches)
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=2**128 - 1), min_size=1, max_size=60, unique=True)
+)
+def test_id_ranges_hold_every_id_in_at_most_a_few_sorted_ranges(numbers):
+    ranges = selectors.id_ranges(numbers)
+
+    assert 1 <= len(ranges) <= selectors.ID_RANGES
+    assert ranges == sorted(ranges) and all(lo <= hi for lo, hi in ranges)
+    assert all(a[1] < b[0] for a, b in pairwise(ranges))  # disjoint
+    assert all(any(lo <= n <= hi for lo, hi in ranges) for n in numbers)
+    assert ranges[0][0] == min(numbers) and ranges[-1][1] == max(numbers)
+
+
+def test_a_far_account_gets_a_range_of_its_own():
+    """A monthly issuance's batch: one fund account far from thousands of neighbouring wallets."""
+    wallets = [(7 << 100) + (h << 20) + 1 for h in range(5000)]
+
+    ranges = selectors.id_ranges([*wallets, 3])
+
+    assert ranges[0] == (3, 3)
+    assert (ranges[1][0], ranges[-1][1]) == (wallets[0], wallets[-1])
+    assert "'" + id_text(3) + "'" in selectors.id_bounds("id", [*wallets, 3])
