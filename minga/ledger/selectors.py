@@ -99,7 +99,7 @@ def account_from_row(row: tuple[Any, ...]) -> AccountState:
 
 def _in_list(column: str, texts: Sequence[str]) -> str:
     """A membership test against one list of ids (sorted zero-padded texts; its parameter:
-    _list_params): an array on PostgreSQL, a JSON array on SQLite (one bound parameter however
+    _list_param): an array on PostgreSQL, a JSON array on SQLite (one bound parameter however
     long the batch)."""
     if connection.vendor == "postgresql":
         # One text parameter split by the server: binding an array of 16,000 strings costs
@@ -110,8 +110,8 @@ def _in_list(column: str, texts: Sequence[str]) -> str:
     return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - column names are fixed
 
 
-def _list_params(texts: list[str]) -> list[str]:
-    return [",".join(texts) if connection.vendor == "postgresql" else json.dumps(texts)]
+def _list_param(texts: list[str]) -> str:
+    return ",".join(texts) if connection.vendor == "postgresql" else json.dumps(texts)
 
 
 # At most this many ranges bound a list of ids (id_bounds).
@@ -157,7 +157,7 @@ def accounts_locked(ids: Iterable[int]) -> dict[int, AccountState]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id', texts)}{lock}",  # noqa: S608 - fixed column list
-            _list_params(texts),
+            [_list_param(texts)],
         )
         return {int(r[0]): account_from_row(r) for r in cursor.fetchall()}
 
@@ -169,7 +169,7 @@ def transfers_by_ids(ids: Iterable[int]) -> dict[int, StoredTransfer]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfer WHERE {_in_list('id', texts)}",  # noqa: S608 - fixed column list
-            _list_params(texts),
+            [_list_param(texts)],
         )
         return {int(r[0]): transfer_from_row(r) for r in cursor.fetchall()}
 
@@ -182,7 +182,7 @@ def pending_statuses(ids: Iterable[int]) -> dict[int, int]:
         cursor.execute(
             "SELECT transfer_id, status FROM ledger_pendingtransfer "  # noqa: S608 - fixed SQL
             f"WHERE {_in_list('transfer_id', texts)}",
-            _list_params(texts),
+            [_list_param(texts)],
         )
         return {int(r[0]): r[1] for r in cursor.fetchall()}
 
@@ -346,18 +346,7 @@ def accounts_lock_sql(ids: Iterable[int]) -> Statement | None:
     order = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
     return (
         f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id', texts)}{order}",  # noqa: S608 - fixed SQL
-        _list_params(texts),
-    )
-
-
-def accounts_sql(ids: Iterable[int]) -> Statement | None:
-    """Reads the accounts with these ids without locking them."""
-    texts = sorted({id_text(i) for i in ids})
-    if not texts:
-        return None
-    return (
-        f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id', texts)}",  # noqa: S608 - fixed SQL
-        _list_params(texts),
+        [_list_param(texts)],
     )
 
 
@@ -367,7 +356,7 @@ def transfers_sql(ids: Iterable[int]) -> Statement | None:
         return None
     return (
         f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfer WHERE {_in_list('id', texts)}",  # noqa: S608 - fixed SQL
-        _list_params(texts),
+        [_list_param(texts)],
     )
 
 
@@ -378,7 +367,7 @@ def pending_statuses_sql(ids: Iterable[int]) -> Statement | None:
     return (
         "SELECT transfer_id, status FROM ledger_pendingtransfer "  # noqa: S608 - fixed SQL
         f"WHERE {_in_list('transfer_id', texts)}",
-        _list_params(texts),
+        [_list_param(texts)],
     )
 
 
@@ -454,7 +443,7 @@ def accounts_get(*, account_ids: Iterable[int]) -> dict[int, AccountState]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {ACCOUNT_COLUMNS} FROM ledger_account WHERE {_in_list('id', texts)}",  # noqa: S608 - fixed SQL
-            _list_params(texts),
+            [_list_param(texts)],
         )
         return {int(r[0]): account_from_row(r) for r in cursor.fetchall()}
 

@@ -329,7 +329,8 @@ def transfers_create_pipelined(
 
     On PostgreSQL, outside any transaction, a batch of more than SMALL_BATCH transfers that
     reserves, posts and voids nothing is pipelined: one message to the server writes and
-    commits a batch, then locks the next one's accounts and the heads, and reads the accounts of
+    commits a batch (its audit event appended last, so the audit head is held by no round
+    trip), then locks the next one's accounts and the journal head, and reads the accounts of
     the one after (unlocked); while the server works, Python decides the next batch on the
     states it predicts from that read and from what the run itself wrote. The prediction is
     compared with the locked rows before anything is written: where any field differs, the
@@ -338,13 +339,14 @@ def transfers_create_pipelined(
     no journal or audit head yet, any failure of its statements) is rolled back and sent through
     transfers_create. Everywhere else every batch goes through transfers_create.
 
-    `batches` is drawn, and the caller runs between two answers, while the pipeline's
-    statements are in flight on the default connection: neither may use that connection
-    (psycopg refuses it) except after a batch whose answers are not all `ok`, which is
-    answered with nothing in flight. Between two answers the pipeline holds the next batch's
-    accounts and the journal head (never the audit head): the caller must not wait then for
-    work that writes to the ledger. A batch that fails check_batch ends the run: the batches
-    before it are committed and answered first, then InvalidEvent is raised."""
+    `batches` is drawn while the pipeline holds a transaction open on the default connection,
+    and the caller runs between two answers while the pipeline's statements are in flight on
+    it: neither may use that connection (psycopg refuses a query while another is in flight),
+    except the caller after a batch whose answers are not all `ok`, which is answered with
+    nothing in flight and no transaction open. Between two answers the pipeline holds the
+    next batch's accounts and the journal head (never the audit head): the caller must not
+    wait then for work that writes to the ledger. A batch that fails check_batch ends the run:
+    the batches before it are committed and answered first, then InvalidEvent is raised."""
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor != "postgresql" or db.in_atomic_block:
         for events in batches:

@@ -1225,7 +1225,8 @@ def month_issue(
     db_now = connection.ops.adapt_datetimefield_value(now)
     per_category: dict[int, int] = {}
     # The batches as the ledger draws them (ahead of its answers: ledger pipelining), each
-    # with what its record needs once the ledger answers.
+    # with what its record needs once the ledger answers. Making them touches no database:
+    # the ledger holds a transaction open on this connection while it draws them.
     drawn: deque[tuple[list[tuple[int, str, int, int, int]], list[int], list[TransferEvent]]]
     drawn = deque()
 
