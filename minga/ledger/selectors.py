@@ -278,6 +278,25 @@ class Literal:
         assert value.tzinfo is not None, "an aware datetime"
         return f"'{value.isoformat()}'::timestamptz"
 
+    def statement(self, statement: Statement) -> str:
+        """A statement of this module (`%s` placeholders) with its values written in: texts
+        escaped as `text` does, integers as numbers, None as NULL; any other type raises."""
+        assert not isinstance(statement, Many), "SQLite only"
+        sql, params = statement
+        if not params:
+            return sql
+        assert "%%" not in sql, "a statement with a literal % is not written in here"
+        values = []
+        for value in params:
+            if value is None or isinstance(value, str):
+                values.append(self.text(value))
+            elif type(value) is int:
+                # In parentheses when negative: `-7::text` would cast 7, then negate a text.
+                values.append(str(value) if value >= 0 else f"({value})")
+            else:
+                raise TypeError(f"no literal for {type(value).__name__} here")
+        return sql % tuple(values)
+
 
 def run_literal_sql(sql: str) -> list[list[tuple[bytes | None, ...]]]:
     """PostgreSQL: runs statements joined by ";", every value written in as a literal (see

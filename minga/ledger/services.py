@@ -10,7 +10,6 @@ for an event that failed, and a crash anywhere before COMMIT leaves nothing of t
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -28,6 +27,7 @@ from django.db import (
 
 from minga.core.services import (
     AuditHead,
+    AuditTemplate,
     audit_append_statements,
     audit_head_lock_sql,
     audit_record,
@@ -421,10 +421,6 @@ _LOCK_SQL = (
 )
 
 
-# A text that needs no quoting inside a literal: digits, hex digits (lower case) and commas.
-_PLAIN_TEXT = re.compile(r"[0-9a-f,]*")
-
-
 def _pipelinable(events: Sequence[TransferEvent]) -> bool:
     return len(events) > SMALL_BATCH and not any(
         e.flags & (F_PENDING | F_POST | F_VOID) for e in events
@@ -440,7 +436,7 @@ class _Pipeline:
         self.now_ns = selectors.datetime_to_ns(now)
         self.error: Exception | None = None  # a batch that failed check_batch, raised at the end
         self.in_flight = False
-        self.cursor = selectors.raw_connection().cursor()  # client-side binding: mogrify
+        self.lit = selectors.Literal()
 
     def draw(self) -> _Drawn | None:
         """The next batch, checked; None at the end, or at a batch that fails its check (kept
@@ -460,22 +456,7 @@ class _Pipeline:
         return _Drawn(events, ids, sorted(map(id_text, ids)))
 
     def literal(self, statements: Sequence[selectors.Statement]) -> list[str]:
-        """The statements with their values written in: texts of digits, hex digits and commas
-        (ids, hashes, and the lists of them that carry a batch) as they are, inside quotes;
-        anything else through the cursor's own quoting."""
-        out = []
-        for statement in statements:
-            assert not isinstance(statement, selectors.Many)
-            sql, params = statement
-            if not params:
-                out.append(sql)
-            elif "%%" not in sql and all(
-                type(p) is str and _PLAIN_TEXT.fullmatch(p) for p in params
-            ):
-                out.append(sql % tuple(f"'{p}'" for p in params))
-            else:
-                out.append(self.cursor.mogrify(sql, params))
-        return out
+        return [self.lit.statement(statement) for statement in statements]
 
     def opening(self, batch: _Drawn, before: _Drawn | None, after: _Drawn | None) -> list[str]:
         """Opens a batch's transaction: its accounts, then the journal head, locked (the order
@@ -522,7 +503,6 @@ class _Pipeline:
         stopped drawing answers, or something raised)."""
         if self.in_flight:
             self.receive()
-        self.cursor.close()
         raw = selectors.raw_connection()
         if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             self.rollback()
@@ -680,20 +660,42 @@ def _audit_append_sql(audit: dict[str, Any]) -> str | None:
     replacements: list[str] = []
     for key, value in values.items():
         replacements += [template.markers[key], value]
-    lit = selectors.Literal()
-    arguments = [
+    arguments = _audit_arguments(
+        selectors.Literal(),
+        template,
+        replacements,
+        action=audit["action"],
+        object_type=audit["object_type"],
+        object_id=str(audit["object_id"]),
+        now=audit["now"],
+    )
+    return f"SELECT minga_audit_append({', '.join(arguments)})"
+
+
+def _audit_arguments(
+    lit: selectors.Literal,
+    template: AuditTemplate,
+    replacements: list[str],
+    *,
+    action: str,
+    object_type: str,
+    object_id: str,
+    now: datetime,
+) -> list[str]:
+    """The arguments of minga_audit_append() (core migration 0003), as literals: the event's
+    template, the (marker, value) pairs that fill it in, and the event's own fields."""
+    return [
         lit.text(template.canonical),
         lit.text(template.after),
         lit.text_array(replacements),
         lit.text(template.seq_marker),
-        lit.timestamp(audit["now"]),
+        lit.timestamp(now),
         "NULL" if template.actor_id is None else str(int(template.actor_id)),
         lit.text(template.actor_label),
-        lit.text(audit["action"]),
-        lit.text(audit["object_type"]),
-        lit.text(str(audit["object_id"])),
+        lit.text(action),
+        lit.text(object_type),
+        lit.text(object_id),
     ]
-    return f"SELECT minga_audit_append({', '.join(arguments)})"
 
 
 def _run_attempts(
@@ -1009,16 +1011,16 @@ def _append_in_database(
             "text[]",
         ),
         f"'{id_text(0)}'",
-        lit.text(template.canonical),
-        lit.text(template.after),
-        lit.text_array(markers),
-        lit.text(template.seq_marker),
-        lit.timestamp(now),
-        "NULL" if template.actor_id is None else str(int(template.actor_id)),
-        lit.text(template.actor_label),
-        "'ledger.transfers_create'",
-        "'ledger.transfer'",
-        lit.text(str(created[0].id)),
+        # The audit event: minga_ledger_append() passes these on to minga_audit_append().
+        *_audit_arguments(
+            lit,
+            template,
+            markers,
+            action="ledger.transfers_create",
+            object_type="ledger.transfer",
+            object_id=str(created[0].id),
+            now=now,
+        ),
         arr((id_text(a.id) for a in touched), "text[]"),
         arr((a.flags for a in touched), "integer[]"),
         arr((a.debits_pending for a in touched), "bigint[]"),

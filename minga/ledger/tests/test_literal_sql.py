@@ -176,3 +176,23 @@ def test_with_health_checks_a_dropped_connection_is_replaced_as_for_djangos_curs
     assert results == ["ok"]
     assert db.connection.info.backend_pid != pid
     assert selectors.ledger_verify().ok
+
+
+@pytest.mark.django_db
+def test_a_statement_with_its_values_written_in_gives_them_back_as_they_were():
+    """Literal.statement: what the ledger pipeline sends for every statement of a batch."""
+    lit = selectors.Literal()
+    params = [*AWKWARD, 0, -7, 2**63 - 1, None]
+    marks = ", ".join(["%s::text"] * len(params))
+    [[row]] = selectors.run_literal_sql(lit.statement((f"SELECT {marks}", params)))
+    expected = [*(v.encode() for v in AWKWARD), b"0", b"-7", str(2**63 - 1).encode(), None]
+    assert list(row) == expected
+
+
+@pytest.mark.django_db
+def test_a_statement_refuses_values_it_cannot_write_in():
+    lit = selectors.Literal()
+    with pytest.raises(TypeError, match="float"):
+        lit.statement(("SELECT %s", [1.5]))
+    with pytest.raises(TypeError, match="bool"):
+        lit.statement(("SELECT %s", [True]))
