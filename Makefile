@@ -18,7 +18,8 @@ help:
 	@echo "make test   ruff, mypy, import-linter and the whole test suite"
 	@echo "make bench  benchmarks (bench/), figures go to docs/benchmarks.md"
 
-$(BIN)/.installed: pyproject.toml
+# setup.py builds the compiled MES filter (minga/voting/pb/_mesfilter.c) in place.
+$(BIN)/.installed: pyproject.toml setup.py minga/voting/pb/_mesfilter.c
 	@if [ -z "$(PYTHON)" ]; then echo "Minga needs Python 3.12 or newer (Django 6.1 requires it); none was found on PATH." >&2; exit 1; fi
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

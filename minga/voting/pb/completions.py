@@ -23,11 +23,13 @@ literal implementation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Literal
 
 from minga.voting.pb import mes
+from minga.voting.pb.filtered import Filter, compile_filter
 from minga.voting.pb.prepared import Prepared
 
 Add1Stop = Literal["within-budget", "exhaustive"]
@@ -38,32 +40,103 @@ WINDOW = 8
 
 @dataclass(frozen=True)
 class Add1Result:
-    run: mes.Run
-    steps: int  # one-unit increases of the per-voter budget applied to reach `run`
-    runs: int  # MES runs actually computed
+    prepared: Prepared = field(repr=False, compare=False)
+    per_voter_budget: Fraction  # of the final step
+    selected: list[int]  # what MES buys there, in order
+    steps: int  # one-unit increases of the per-voter budget applied to reach it
+    runs: int  # MES runs computed (filtered or exact)
+
+    @cached_property
+    def run(self) -> mes.Run:
+        """The exact MES run of the final step (made here if the loop did not make it)."""
+        found = mes.run(self.prepared, self.per_voter_budget)
+        assert found.selected == self.selected
+        return found
+
+    @classmethod
+    def of(cls, prepared: Prepared, run: mes.Run, steps: int, runs: int) -> Add1Result:
+        result = cls(prepared, run.per_voter_budget, run.selected, steps, runs)
+        result.__dict__["run"] = run  # the cached property's value, already known
+        return result
 
 
 def outcome_cost(prepared: Prepared, selected: list[int]) -> Fraction:
     return sum((prepared.costs[p] for p in selected), Fraction(0))
 
 
-def add1(prepared: Prepared, *, stop: Add1Stop, jump: bool = True) -> Add1Result:
-    assert stop in ADD1_STOPS, stop
-    if prepared.voters == 0:
-        return Add1Result(mes.run(prepared, Fraction(0)), 0, 1)
-    start = prepared.budget / prepared.voters
+def _stops(prepared: Prepared, stop: Add1Stop, bought: list[int]) -> bool:
+    """Whether the Add1 loop stops at an outcome: every project with supporters and a cost is
+    bought, or (exhaustive) none of the others fits in what is left of the budget."""
+    selected = set(bought)
     available = {
         p for p in range(len(prepared.ids)) if prepared.total_sat[p] > 0 and prepared.costs[p] > 0
     }
+    if available <= selected:
+        return True
+    spent = outcome_cost(prepared, bought)
+    return stop == "exhaustive" and all(
+        spent + prepared.costs[p] > prepared.budget for p in available - selected
+    )
+
+
+def add1(
+    prepared: Prepared, *, stop: Add1Stop, jump: bool = True, filtered: bool = True
+) -> Add1Result:
+    """The Add1 completion. `jump=False` runs the literal definition, one exact run per step
+    (for the tests). Otherwise, where the compiled filter applies (filtered.py), each step's
+    outcome comes from it and only the final step is run exactly; elsewhere, and where the
+    filter gives up too often, the exact runs skip ahead (see the module's docstring)."""
+    assert stop in ADD1_STOPS, stop
+    if prepared.voters == 0:
+        return Add1Result.of(prepared, mes.run(prepared, Fraction(0)), 0, 1)
+    if jump and filtered:
+        fast = compile_filter(prepared)
+        if fast is not None:
+            result = _add1_filtered(prepared, stop, fast)
+            if result is not None:
+                return result
+    return _add1_exact(prepared, stop, jump)
+
+
+# The filtered loop hands over to the exact one when the filter has given up on more than this
+# many steps and on more than one step in this many.
+_GIVE_UPS = 8
+_GIVE_UP_SHARE = 8
+
+
+def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Result | None:
+    """One filtered run per step (an exact run where the filter gives up). The final step's
+    exact run is left to the caller, who must find there what the filter found."""
+    start = prepared.budget / prepared.voters
+    gave_up = 0
+
+    def bought(step: int) -> list[int]:
+        nonlocal gave_up
+        found = fast.purchases(start + step)
+        if found is None:
+            gave_up += 1
+            found = mes.run(prepared, start + step).selected
+        return found
+
+    step, runs = 0, 1
+    current = bought(0)
+    while not _stops(prepared, stop, current):
+        if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > runs:
+            return None
+        runs += 1
+        following = bought(step + 1)
+        if outcome_cost(prepared, following) > prepared.budget:
+            break
+        step, current = step + 1, following
+    # The caller's exact run of this step (tally's explained run, or `run`) checks the purchases.
+    return Add1Result(prepared, start + step, current, step, runs)
+
+
+def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:
+    start = prepared.budget / prepared.voters
 
     def stops(run: mes.Run) -> bool:
-        selected = set(run.selected)
-        if available <= selected:
-            return True
-        spent = outcome_cost(prepared, run.selected)
-        return stop == "exhaustive" and all(
-            spent + prepared.costs[p] > prepared.budget for p in available - selected
-        )
+        return _stops(prepared, stop, run.selected)
 
     step, runs = 0, 1
     current = mes.run(prepared, start, record=jump)
@@ -74,9 +147,9 @@ def add1(prepared: Prepared, *, stop: Add1Stop, jump: bool = True) -> Add1Result
             runs += 1
             plain = mes.run(prepared, start + step + 1)
             if outcome_cost(prepared, plain.selected) > prepared.budget:
-                return Add1Result(current, step, runs)
+                return Add1Result.of(prepared, current, step, runs)
             step, current = step + 1, plain
-        return Add1Result(current, step, runs)
+        return Add1Result.of(prepared, current, step, runs)
     # Recorded runs above `step` that were not certified, nearest last: each guides the runs
     # below it (mes.Guide), and is itself the run of its step when the loop gets there.
     above: list[_Above] = []
@@ -131,9 +204,9 @@ def add1(prepared: Prepared, *, stop: Add1Stop, jump: bool = True) -> Add1Result
             following = tried
         # The definition's step, one unit: it may change the outcome.
         if outcome_cost(prepared, following.selected) > prepared.budget:
-            return Add1Result(current, step, runs)
+            return Add1Result.of(prepared, current, step, runs)
         step, current = step + 1, following
-    return Add1Result(current, step, runs)
+    return Add1Result.of(prepared, current, step, runs)
 
 
 @dataclass(frozen=True)

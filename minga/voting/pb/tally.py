@@ -51,9 +51,12 @@ def mes_rule(instance: Instance, profile: Profile, options: Options) -> Outcome:
         per_voter = prepared.budget / prepared.voters if prepared.voters else Fraction(0)
     else:
         result = completions.add1(prepared, stop=options.add1_stop)
-        per_voter, steps = result.run.per_voter_budget, result.steps
+        per_voter, steps = result.per_voter_budget, result.steps
     # The explained run: the same outcome, with every project's account.
     final = mes.run(prepared, per_voter, explain=True)
+    if options.completion != "none":
+        # Exact: it checks what the Add1 loop found (perhaps through the compiled filter).
+        assert final.selected == result.selected, "the explained run buys what Add1 found"
     selected = final.selected
     explanations: dict[int, Explanation] = {}
     for position, purchase in enumerate(final.purchases, start=1):

@@ -255,12 +255,13 @@ def test_add1_reproduces_the_official_result_of_assen_2024():
 
 
 @settings(max_examples=60, deadline=None)
-@given(small_elections(), st.sampled_from(["within-budget", "exhaustive"]))
-def test_add1_jumps_end_at_the_same_step_as_single_steps(elec, stop):
+@given(small_elections(), st.sampled_from(["within-budget", "exhaustive"]), st.booleans())
+def test_add1_jumps_end_at_the_same_step_as_single_steps(elec, stop, filtered):
+    """Both fast loops: the exact runs' jumps, and the compiled filter's steps."""
     instance, profile = elec
     prepared = prepare(instance, profile, "cost")
 
-    jumping = add1(prepared, stop=stop)
+    jumping = add1(prepared, stop=stop, filtered=filtered)
     stepping = add1(prepared, stop=stop, jump=False)
 
     assert (jumping.run.selected, jumping.steps) == (stepping.run.selected, stepping.steps)
@@ -272,7 +273,7 @@ def test_add1_certified_jumps_skip_most_steps_on_assen_2024():
     instance, profile = parse_file(shared_path("pabulib", "Netherlands_Assen_2024.pb"))
     prepared = prepare(instance, profile, "cost")
 
-    jumping = add1(prepared, stop="within-budget")
+    jumping = add1(prepared, stop="within-budget", filtered=False)
 
     assert jumping.steps == 843
     assert jumping.runs < jumping.steps // 4

@@ -1,0 +1,489 @@
+/* The Method of Equal Shares in floating point with certified error bounds: a filter for the
+ * exact rule (mes.py), never a substitute for it.
+ *
+ * `run` computes one MES run on approval ballots (cost or cardinality satisfaction) in doubles
+ * and proves, as it goes, that the exact rule makes the same choice at every step: which project
+ * wins each round, and which projects its supporters can no longer afford. Wherever a proof
+ * fails (a near-tie, a project whose supporters have almost exactly its cost), it gives up and
+ * returns None, and the caller runs the exact rule. So the purchases it returns are those of
+ * the exact rule, or there are none. docs/adr/0002-compiled-mes-filter.md says why it exists
+ * and docs/pb-rules.md how it is checked.
+ *
+ * The bounds. Every voter's exact budget b_i (a rational) is within E of the double v_i kept
+ * here, with one E for all voters. For a project with supporters S (s of them) and cost c (an
+ * integer below 2^53, so exact as a double), the exact price per supporter q* solves
+ * f(q) = sum_i min(b_i, q) = c. The price q computed here is checked by a second pass, which
+ * sums G = sum_i min(v_i, q) (error at most (s + 2) u G, u = 2^-53) and counts
+ * k = #{v_i < q + E} (the only terms in which min(b_i, q) and min(v_i, q) may differ, by at most
+ * E each) and m = #{v_i >= q + DMAX + E}. Then |f(q) - c| <= |G - c| + (s + 2) u G + k E = R,
+ * and since f rises by at least m x d between q and q + d, and between q - d and q, for any
+ * d <= DMAX, |q* - q| <= R / m = D (D > DMAX, or m = 0: give up). After the winner's
+ * supporters pay, each v_i is max(0, v_i - q) rounded, so the new E is E + D + 2 u b.
+ *
+ * A project whose supporters all certainly have at least c / s (v_i - E >= c / s rounded up)
+ * has the exact price c / s, and its exact rho (1 / s for cost satisfaction, c / s for
+ * cardinality) is compared exactly with another such project's: this is how the many exact ties
+ * of the first rounds are broken (by the smallest id as a string, given here as a rank).
+ *
+ * Lazy evaluation as in mes.py: a price only rises within a run, so a lower bound computed in
+ * an earlier round stays one. The queue is ordered by certified lower bounds on rho; the first
+ * fresh entry is the candidate, and every project whose lower bound does not exceed the
+ * candidate's upper bound is priced afresh and must be proved dearer (or, both exact, dearer
+ * or equal with a larger id). */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define U (1.0 / 9007199254740992.0) /* 2^-53, the unit round-off of a double */
+#define DMAX_RELATIVE 1e-9            /* the largest error tolerated in a price, relative */
+#define WATER_FILL_ITERATIONS 8
+
+enum { SAT_COST = 0, SAT_CARDINALITY = 1 };
+enum { PRICED = 0, UNAFFORDABLE = 1, UNCERTAIN = 2 };
+
+/* Where the last run gave up, for diagnostics: the round, the project being priced or the
+ * candidate, the other project of a failed comparison (-1 if none) and the reason. */
+static _Thread_local struct {
+    int round, project, other;
+    const char *reason;
+} failure;
+
+static void give_up(int round, int project, int other, const char *reason) {
+    failure.round = round;
+    failure.project = project;
+    failure.other = other;
+    failure.reason = reason;
+}
+
+typedef struct {
+    double low; /* certified lower bound on rho */
+    int rank;   /* tie-break: the project's rank by id as a string */
+    int project;
+} Entry;
+
+typedef struct {
+    double q;     /* the price per supporter, as computed */
+    double delta; /* |q* - q| <= delta */
+    double low, high; /* certified bounds on rho */
+    int exact;    /* the price is exactly cost / supporters */
+} Price;
+
+typedef struct {
+    int voters, projects, sat;
+    const int32_t *offsets, *supporters, *ranks;
+    const double *costs; /* whole numbers below 2^53 */
+    double *budget;
+    double *error; /* error[i]: |voter i's exact budget - budget[i]| <= error[i] */
+    int round;
+    double per_voter;
+    double *scratch; /* 3 x widest */
+    int widest;      /* the most supporters of a project */
+} Run;
+
+static int before(Entry a, Entry b) {
+    return a.low < b.low || (a.low == b.low && a.rank < b.rank);
+}
+
+static void push(Entry *heap, int *size, Entry entry) {
+    int i = (*size)++;
+    while (i > 0) {
+        int parent = (i - 1) / 2;
+        if (!before(entry, heap[parent])) break;
+        heap[i] = heap[parent];
+        i = parent;
+    }
+    heap[i] = entry;
+}
+
+static Entry pop(Entry *heap, int *size) {
+    Entry top = heap[0], last = heap[--(*size)];
+    int i = 0;
+    for (;;) {
+        int child = 2 * i + 1;
+        if (child >= *size) break;
+        if (child + 1 < *size && before(heap[child + 1], heap[child])) child++;
+        if (!before(heap[child], last)) break;
+        heap[i] = heap[child];
+        i = child;
+    }
+    if (*size > 0) heap[i] = last;
+    return top;
+}
+
+static int ascending(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double unit_of(const Run *run, int p) {
+    return run->sat == SAT_COST ? run->costs[p] : 1.0;
+}
+
+/* The price of project p now: PRICED (with *out filled), UNAFFORDABLE or UNCERTAIN. */
+static int price(Run *run, int p, Price *out) {
+    const int32_t *sup = run->supporters + run->offsets[p];
+    int s = run->offsets[p + 1] - run->offsets[p];
+    double c = run->costs[p], total = 0.0, errors = 0.0, least = INFINITY;
+    /* The supporters' budgets and errors, gathered once: the later passes read them in order. */
+    double *v = run->scratch, *ve = run->scratch + run->widest, *sorted = ve + run->widest;
+    for (int i = 0; i < s; i++) {
+        double b = run->budget[sup[i]], e = run->error[sup[i]];
+        v[i] = b;
+        ve[i] = e;
+        total += b;
+        errors += e;
+        if (b - e < least) least = b - e;
+    }
+    /* The exact total is within the sum of the errors of the sum of the v_i, which is within
+     * (s + 2) u total of the computed sum (and so is the sum of the errors of its own). */
+    double slack = errors * (1 + (s + 2) * U * 1.01) + (s + 2) * U * 1.01 * total;
+    if (total + slack < c) return UNAFFORDABLE;
+    if (total - slack < c) {
+        give_up(run->round, p, -1, "affordability");
+        return UNCERTAIN;
+    }
+    double even = c / s;
+    double unit = unit_of(run, p);
+    if (least * (1 - 2 * U) >= even * (1 + 2 * U)) {
+        /* Everyone certainly has c / s: the price is exactly c / s. */
+        double rho = even / unit;
+        out->q = even;
+        out->delta = 2 * U * even;
+        out->low = rho * (1 - 4 * U);
+        out->high = rho * (1 + 4 * U);
+        out->exact = 1;
+        return PRICED;
+    }
+    /* Water-filling: q = (c - money of those poorer than q) / the others, rising to the fixed
+     * point; a sort if it has not settled after a few rounds. */
+    double q = even;
+    int settled = 0;
+    for (int iteration = 0; iteration < WATER_FILL_ITERATIONS; iteration++) {
+        double poorer = 0.0;
+        int count = 0;
+        for (int i = 0; i < s; i++) {
+            if (v[i] < q) {
+                poorer += v[i];
+                count++;
+            }
+        }
+        if (count == s) { /* affordable, so only by rounding */
+            give_up(run->round, p, -1, "water-filling");
+            return UNCERTAIN;
+        }
+        double next = (c - poorer) / (s - count);
+        if (next <= q) {
+            settled = 1;
+            break;
+        }
+        q = next;
+    }
+    if (!settled) {
+        memcpy(sorted, v, sizeof(double) * (size_t)s);
+        qsort(sorted, s, sizeof(double), ascending);
+        double paid = 0.0;
+        int found = 0;
+        for (int j = 0; j < s; j++) {
+            if (c - paid <= sorted[j] * (s - j)) {
+                q = (c - paid) / (s - j);
+                found = 1;
+                break;
+            }
+            paid += sorted[j];
+        }
+        if (!found) {
+            give_up(run->round, p, -1, "water-filling");
+            return UNCERTAIN;
+        }
+    }
+    /* The certificate of q. */
+    double dmax = q * DMAX_RELATIVE;
+    double got = 0.0, near = 0.0;
+    int rich = 0;
+    for (int i = 0; i < s; i++) {
+        double b = v[i], e = ve[i];
+        got += b < q ? b : q;
+        if (b < q + e) near += e;
+        if (b >= q + dmax + e) rich++;
+    }
+    if (rich == 0) {
+        give_up(run->round, p, -1, "no supporter above the price");
+        return UNCERTAIN;
+    }
+    double residual = fabs(got - c) + (s + 2) * U * 1.01 * (got + c + near) + near;
+    double delta = residual / rich * (1 + 4 * U);
+    if (!(delta <= dmax)) {
+        give_up(run->round, p, -1, "price error");
+        return UNCERTAIN;
+    }
+    out->q = q;
+    out->delta = delta;
+    out->low = (q - delta) / unit * (1 - 4 * U);
+    out->high = (q + delta) / unit * (1 + 4 * U);
+    out->exact = 0;
+    return PRICED;
+}
+
+/* Whether (rho, rank) of w is certainly below that of p. */
+static int cheaper(const Run *run, int w, const Price *pw, int p, const Price *pp) {
+    if (pw->exact && pp->exact) {
+        int sw = run->offsets[w + 1] - run->offsets[w];
+        int sp = run->offsets[p + 1] - run->offsets[p];
+        __int128 left, right;
+        if (run->sat == SAT_COST) {
+            /* rho = 1 / s */
+            left = (__int128)sp;
+            right = (__int128)sw;
+        } else {
+            /* rho = c / s: c_w / s_w against c_p / s_p */
+            left = (__int128)(int64_t)run->costs[w] * sp;
+            right = (__int128)(int64_t)run->costs[p] * sw;
+        }
+        return left < right || (left == right && run->ranks[w] < run->ranks[p]);
+    }
+    return pw->high < pp->low;
+}
+
+enum { TOP_FRESH, TOP_CHANGED, TOP_UNCERTAIN };
+
+/* Settles the queue's top entry: TOP_FRESH if it was priced this round (left in place);
+ * otherwise it is dropped (a project bought or unaffordable) or priced afresh and put back
+ * (TOP_CHANGED), or the pricing gave up (TOP_UNCERTAIN). */
+static int settle_top(Run *run, Entry *heap, int *size, Price *prices, int *fresh, char *alive,
+                      int round) {
+    Entry top = heap[0];
+    if (alive[top.project] && fresh[top.project] == round) return TOP_FRESH;
+    pop(heap, size);
+    if (!alive[top.project]) return TOP_CHANGED;
+    int status = price(run, top.project, &prices[top.project]);
+    if (status == UNCERTAIN) return TOP_UNCERTAIN;
+    if (status == UNAFFORDABLE) {
+        alive[top.project] = 0;
+        return TOP_CHANGED;
+    }
+    fresh[top.project] = round;
+    push(heap, size, (Entry){prices[top.project].low, top.rank, top.project});
+    return TOP_CHANGED;
+}
+
+/* One run; the purchases in order into `bought` (their number into *count). Returns 1 when
+ * every step was certified, 0 when it gave up. */
+static int run_mes(Run *run, int32_t *bought, int *count) {
+    int m = run->projects;
+    Entry *heap = malloc(sizeof(Entry) * (size_t)(2 * m + 2));
+    Entry *aside = malloc(sizeof(Entry) * (size_t)(m + 1));
+    Price *prices = malloc(sizeof(Price) * (size_t)(m + 1));
+    int *fresh = calloc((size_t)m + 1, sizeof(int));
+    char *alive = calloc((size_t)m + 1, 1);
+    int certified = 0, size = 0, round = 1;
+    *count = 0;
+    run->round = round;
+    give_up(0, -1, -1, "");
+    if (!heap || !aside || !prices || !fresh || !alive) goto done;
+    for (int p = 0; p < m; p++) {
+        int s = run->offsets[p + 1] - run->offsets[p];
+        if (s <= 0 || run->costs[p] <= 0) continue;
+        alive[p] = 1;
+        /* cost / total satisfaction bounds rho from below at any budget */
+        double low = run->costs[p] / s / unit_of(run, p) * (1 - 4 * U);
+        push(heap, &size, (Entry){low, run->ranks[p], p});
+    }
+    for (;;) {
+        /* The first fresh entry: the candidate. */
+        int winner = -1;
+        while (size > 0) {
+            int top = settle_top(run, heap, &size, prices, fresh, alive, round);
+            if (top == TOP_UNCERTAIN) goto done;
+            if (top == TOP_FRESH) {
+                winner = pop(heap, &size).project;
+                break;
+            }
+        }
+        if (winner < 0) break;
+        /* Every project that might be as cheap must be proved dearer. */
+        Price *pw = &prices[winner];
+        int set_aside = 0;
+        while (size > 0 && heap[0].low <= pw->high) {
+            int top = settle_top(run, heap, &size, prices, fresh, alive, round);
+            if (top == TOP_UNCERTAIN) goto done;
+            if (top != TOP_FRESH) continue;
+            if (!cheaper(run, winner, pw, heap[0].project, &prices[heap[0].project])) {
+                give_up(round, winner, heap[0].project, "near-tie");
+                goto done;
+            }
+            aside[set_aside++] = pop(heap, &size);
+        }
+        for (int i = 0; i < set_aside; i++) push(heap, &size, aside[i]);
+        /* The purchase. */
+        alive[winner] = 0;
+        bought[(*count)++] = winner;
+        const int32_t *sup = run->supporters + run->offsets[winner];
+        int s = run->offsets[winner + 1] - run->offsets[winner];
+        /* Each supporter pays min(budget, q*). One certainly poorer than q* pays everything and
+         * is left with exactly 0; the others are left with max(0, v - q), whose error is at
+         * most their error before, plus that of q, plus the subtraction's rounding. */
+        double q = pw->q, delta = pw->delta, rounding = 2 * U * run->per_voter;
+        for (int i = 0; i < s; i++) {
+            int voter = sup[i];
+            double b = run->budget[voter], e = run->error[voter];
+            if (b + e <= q - delta) {
+                run->budget[voter] = 0.0;
+                run->error[voter] = 0.0;
+            } else {
+                run->budget[voter] = b > q ? b - q : 0.0;
+                run->error[voter] = e + delta + rounding;
+            }
+        }
+        run->round = ++round;
+    }
+    certified = 1;
+done:
+    free(heap);
+    free(aside);
+    free(prices);
+    free(fresh);
+    free(alive);
+    return certified;
+}
+
+static int check_buffer(Py_buffer *buffer, const char *name, const char *format,
+                        Py_ssize_t itemsize) {
+    if (buffer->itemsize != itemsize || buffer->ndim > 1) {
+        PyErr_Format(PyExc_TypeError, "%s: a flat buffer of items of %zd bytes (%s) is needed",
+                     name, itemsize, format);
+        return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(run_doc,
+             "run(voters, offsets, supporters, costs, ranks, cardinality, per_voter_budget, "
+             "error)\n\n"
+             "The purchases of one MES run (project indices in order) on approval ballots, every "
+             "choice certified against the exact rule, or None where a certificate failed. "
+             "offsets and supporters: int32 buffers (supporters of project p are "
+             "supporters[offsets[p]:offsets[p + 1]]); costs: float64 buffer of whole numbers "
+             "below 2^53 (projects of cost 0 are skipped); ranks: int32 buffer, each project's "
+             "position by id as a string; error: a bound on |per_voter_budget - the exact "
+             "per-voter budget|.");
+
+static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
+    (void)self;
+    int voters, cardinality;
+    double per_voter, error;
+    Py_buffer offsets, supporters, costs, ranks;
+    if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd", &voters, &offsets, &supporters, &costs, &ranks,
+                          &cardinality, &per_voter, &error))
+        return NULL;
+    PyObject *result = NULL;
+    Run run = {0};
+    int32_t *bought = NULL;
+    if (!check_buffer(&offsets, "offsets", "int32", 4) ||
+        !check_buffer(&supporters, "supporters", "int32", 4) ||
+        !check_buffer(&costs, "costs", "float64", 8) || !check_buffer(&ranks, "ranks", "int32", 4))
+        goto release;
+    int projects = (int)(costs.len / 8);
+    if (offsets.len / 4 != projects + 1 || ranks.len / 4 != projects) {
+        PyErr_SetString(PyExc_ValueError, "offsets needs one more item than costs, ranks as many");
+        goto release;
+    }
+    const int32_t *off = offsets.buf, *sup = supporters.buf;
+    Py_ssize_t entries = supporters.len / 4;
+    int widest = 0;
+    for (int p = 0; p < projects; p++) {
+        if (off[p] < 0 || off[p + 1] < off[p] || off[p + 1] > entries) {
+            PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", p);
+            goto release;
+        }
+        if (off[p + 1] - off[p] > widest) widest = off[p + 1] - off[p];
+    }
+    for (Py_ssize_t i = 0; i < entries; i++) {
+        if (sup[i] < 0 || sup[i] >= voters) {
+            PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", i);
+            goto release;
+        }
+    }
+    if (!(per_voter >= 0) || !(error >= 0) || !isfinite(per_voter) || !isfinite(error)) {
+        PyErr_SetString(PyExc_ValueError, "per_voter_budget and error: finite, not negative");
+        goto release;
+    }
+    run.voters = voters;
+    run.projects = projects;
+    run.sat = cardinality ? SAT_CARDINALITY : SAT_COST;
+    run.offsets = off;
+    run.supporters = sup;
+    run.ranks = ranks.buf;
+    run.costs = costs.buf;
+    run.per_voter = per_voter;
+    run.budget = malloc(sizeof(double) * (size_t)(voters + 1));
+    run.error = malloc(sizeof(double) * (size_t)(voters + 1));
+    run.widest = widest + 1;
+    run.scratch = malloc(sizeof(double) * 3 * (size_t)(widest + 1));
+    bought = malloc(sizeof(int32_t) * (size_t)(projects + 1));
+    if (!run.budget || !run.error || !run.scratch || !bought) {
+        PyErr_NoMemory();
+        goto release;
+    }
+    for (int i = 0; i < voters; i++) {
+        run.budget[i] = per_voter;
+        run.error[i] = error;
+    }
+    int count = 0, certified;
+    Py_BEGIN_ALLOW_THREADS
+    certified = run_mes(&run, bought, &count);
+    Py_END_ALLOW_THREADS
+    if (!certified) {
+        result = Py_NewRef(Py_None);
+        goto release;
+    }
+    result = PyList_New(count);
+    if (!result) goto release;
+    for (int i = 0; i < count; i++) {
+        PyObject *item = PyLong_FromLong(bought[i]);
+        if (!item) {
+            Py_CLEAR(result);
+            goto release;
+        }
+        PyList_SET_ITEM(result, i, item);
+    }
+release:
+    free(run.budget);
+    free(run.error);
+    free(run.scratch);
+    free(bought);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&supporters);
+    PyBuffer_Release(&costs);
+    PyBuffer_Release(&ranks);
+    return result;
+}
+
+PyDoc_STRVAR(last_failure_doc,
+             "last_failure()\n\n"
+             "Where the last run on this thread gave up: (round, project, other project or -1, "
+             "reason), or None if it did not.");
+
+static PyObject *mesfilter_last_failure(PyObject *self, PyObject *unused) {
+    (void)self;
+    (void)unused;
+    if (failure.reason == NULL || failure.reason[0] == '\0') Py_RETURN_NONE;
+    return Py_BuildValue("(iiis)", failure.round, failure.project, failure.other, failure.reason);
+}
+
+static PyMethodDef methods[] = {
+    {"run", mesfilter_run, METH_VARARGS, run_doc},
+    {"last_failure", mesfilter_last_failure, METH_NOARGS, last_failure_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_mesfilter",
+    "MES in floating point with certified error bounds: a filter for the exact rule.", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__mesfilter(void) { return PyModule_Create(&module); }

@@ -1,0 +1,101 @@
+"""The compiled filter of the Method of Equal Shares (_mesfilter.c): MES in floating point that
+proves each of its choices against the exact rule, or gives up.
+
+`Filter.purchases(b)` is the list of projects the exact `mes.run(prepared, b)` buys, in order,
+or None where a certificate failed (the caller then runs the exact rule). It takes approval
+ballots (cost or cardinality satisfaction) with whole costs below 2^53; `compile_filter` returns
+None for anything else, and where the extension was not built (no C compiler at install time).
+docs/adr/0002-compiled-mes-filter.md says why it exists."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from fractions import Fraction
+from types import ModuleType
+
+from minga.voting.pb.prepared import Prepared
+
+_extension: ModuleType | None
+try:
+    from minga.voting.pb import _mesfilter as _extension
+except ImportError:  # pragma: no cover - the test suite fails loudly where this happens
+    _extension = None
+
+# Exact as doubles: whole numbers below 2^53.
+_EXACT_LIMIT = 2**53
+
+
+def available() -> bool:
+    """Whether the extension was built."""
+    return _extension is not None
+
+
+def last_failure() -> tuple[int, int, int, str] | None:
+    """Where the last filtered run on this thread gave up: (round, project, the other project
+    of a failed comparison or -1, reason), or None if it did not."""
+    return None if _extension is None else _extension.last_failure()
+
+
+@dataclass(frozen=True)
+class Filter:
+    voters: int
+    offsets: array[int]
+    supporters: array[int]
+    costs: array[float]
+    ranks: array[int]
+    cardinality: bool
+    # Bought before round 1 by the exact rule: the zero-cost projects with supporters.
+    free: tuple[int, ...]
+
+    def purchases(self, per_voter_budget: Fraction) -> list[int] | None:
+        assert _extension is not None
+        b = float(per_voter_budget)
+        # float() rounds to nearest: within half a unit in the last place, bounded here by
+        # 2^-52 of the value (and the smallest subnormal, for values near 0).
+        error = abs(b) * 2.0**-52 + 5e-324
+        bought = _extension.run(
+            self.voters,
+            self.offsets,
+            self.supporters,
+            self.costs,
+            self.ranks,
+            self.cardinality,
+            b,
+            error,
+        )
+        return None if bought is None else [*self.free, *bought]
+
+
+def compile_filter(prepared: Prepared) -> Filter | None:
+    """The filter for this election, or None where it does not apply."""
+    if _extension is None or prepared.satisfaction not in ("cost", "cardinality"):
+        return None
+    if any(w is not None for w in prepared.weights):
+        return None
+    if prepared.voters >= 2**31 or sum(map(len, prepared.supporters)) >= 2**31:
+        return None
+    costs = prepared.costs
+    if any(c.denominator != 1 or c >= _EXACT_LIMIT for c in costs):
+        return None
+    offsets = array("i", [0])
+    supporters = array("i")
+    for voters in prepared.supporters:
+        supporters.extend(voters)
+        offsets.append(len(supporters))
+    order = sorted(range(len(prepared.ids)), key=prepared.ids.__getitem__)
+    ranks = array("i", [0] * len(order))
+    for rank, p in enumerate(order):
+        ranks[p] = rank
+    free = tuple(p for p in range(len(costs)) if prepared.total_sat[p] > 0 and costs[p] == 0)
+    return Filter(
+        voters=prepared.voters,
+        offsets=offsets,
+        supporters=supporters,
+        # A project with no supporters (or none that draw satisfaction) is left out by its
+        # empty range, as the exact rule leaves it out.
+        costs=array("d", (float(c) for c in costs)),
+        ranks=ranks,
+        cardinality=prepared.satisfaction == "cardinality",
+        free=free,
+    )

@@ -1,0 +1,183 @@
+"""The compiled filter of MES (filtered.py, _mesfilter.c): every purchase list it returns is the
+exact rule's, it gives up (None) where a near-tie or a rounding could mislead it, and it is
+built wherever Minga is installed with a C compiler."""
+
+from array import array
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import shared_path
+from minga.voting.pabulib import parse_file
+from minga.voting.pb import Options, mes, tally
+from minga.voting.pb import filtered as filtered_module
+from minga.voting.pb.completions import add1
+from minga.voting.pb.filtered import compile_filter
+from minga.voting.pb.prepared import prepare
+from minga.voting.tests.test_pb_rules import election, scored_elections, small_elections
+
+SHARED_ELECTIONS = [
+    "Hungary_Budapest_2024.pb",
+    "Poland_Warszawa_2026.pb",
+    "Poland_Warszawa_2019_Ursynow.pb",
+    "Poland_Warszawa_2023_Praga-Polnoc.pb",
+    "Poland_Krakow_2023_Debniki.pb",
+    "Netherlands_Amsterdam_309.pb",
+    "Netherlands_Assen_2024.pb",
+    "US_Stanford_Dataset_PB_Chicago_47th_Ward_2020_vote_rankings.pb",
+]
+
+
+def test_the_filter_is_built():
+    assert filtered_module.available(), (
+        "minga/voting/pb/_mesfilter.c was not compiled: install a C compiler and the Python "
+        "headers, then `make venv` (pip install -e .). Without it every rule is still exact, "
+        "but MES with Add1 is 10-100 times slower."
+    )
+
+
+def filter_of(instance, profile, sat):
+    prepared = prepare(instance, profile, sat)
+    found = compile_filter(prepared)
+    assert found is not None
+    return prepared, found
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_elections(), st.sampled_from(["cost", "cardinality"]), st.integers(0, 40))
+def test_on_small_elections_the_filter_buys_what_the_exact_rule_buys_or_gives_up(elec, sat, extra):
+    instance, profile = elec
+    prepared, fast = filter_of(instance, profile, sat)
+    per_voter = prepared.budget / prepared.voters + extra
+
+    bought = fast.purchases(per_voter)
+
+    assert bought is None or bought == mes.run(prepared, per_voter).selected
+
+
+@pytest.mark.parametrize("name", SHARED_ELECTIONS)
+@pytest.mark.parametrize("sat", ["cost", "cardinality"])
+def test_on_shared_elections_the_filter_buys_what_the_exact_rule_buys(name, sat):
+    instance, profile = parse_file(shared_path("pabulib", name))
+    prepared, fast = filter_of(instance, profile, sat)
+    start = prepared.budget / prepared.voters
+
+    for extra in (0, 1, 17):
+        bought = fast.purchases(start + extra)
+        # Real elections have near-ties, but none so near that the filter gives up here.
+        assert bought is not None, filtered_module.last_failure()
+        assert bought == mes.run(prepared, start + extra).selected
+
+
+def test_an_exact_tie_goes_to_the_smaller_id_compared_as_a_string():
+    # "10" and "9" have the same cost and two supporters each: rho is exactly 1/2 for both.
+    instance, profile = election(40, {"9": 10, "10": 10}, [["9", "10"], ["9", "10"]])
+    prepared, fast = filter_of(instance, profile, "cost")
+
+    bought = fast.purchases(Fraction(20))
+
+    assert [prepared.ids[p] for p in bought] == ["10", "9"]
+    assert bought == mes.run(prepared, Fraction(20)).selected
+
+
+def test_a_tie_it_cannot_prove_makes_it_give_up_and_add1_stays_exact():
+    # Cardinality: g (1 each for voter 0) then c (2 each) are bought first; a and b then cost
+    # 4 each to voters 0, 1 and 2, and voter 0 has exactly 4 left: an exact tie between two
+    # prices that floating point cannot tell apart from a near-tie.
+    costs = {"g": 1, "c": 8, "a": 12, "b": 12}
+    ballots = [["g", "c", "a", "b"], ["c", "a", "b"], ["c", "a", "b"], ["c"]]
+    instance, profile = election(28, costs, ballots)
+    prepared, fast = filter_of(instance, profile, "cardinality")
+
+    assert fast.purchases(Fraction(7)) is None
+    round_number, project, other, reason = filtered_module.last_failure()
+    assert (round_number, prepared.ids[project], prepared.ids[other], reason) == (
+        3,
+        "a",
+        "b",
+        "near-tie",
+    )
+    assert [prepared.ids[p] for p in mes.run(prepared, Fraction(7)).selected] == ["g", "c", "a"]
+    assert fast.purchases(Fraction(8)) is not None
+
+    options = Options(sat="cardinality", completion="add1", add1_stop="exhaustive")
+    outcome = tally(instance, profile, "mes", options)
+    stepping = add1(prepared, stop="exhaustive", jump=False)
+    assert outcome.per_voter_budget == stepping.per_voter_budget
+    assert [prepared.ids[p] for p in stepping.selected] == list(outcome.selected)
+
+
+def test_where_it_keeps_giving_up_add1_hands_over_to_the_exact_loop(monkeypatch):
+    instance, profile = parse_file(shared_path("pabulib", "Poland_Warszawa_2017_Anin.pb"))
+    prepared = prepare(instance, profile, "cost")
+    asked: list[Fraction] = []
+
+    def gives_up(self, per_voter_budget):
+        asked.append(per_voter_budget)
+        return None
+
+    monkeypatch.setattr(filtered_module.Filter, "purchases", gives_up)
+    result = add1(prepared, stop="exhaustive")
+
+    # Nine give-ups in a row, then the exact loop from the start, with its own count of runs.
+    assert len(asked) == 9
+    exact = add1(prepared, stop="exhaustive", filtered=False)
+    assert (result.selected, result.steps, result.runs) == (exact.selected, exact.steps, exact.runs)
+
+
+def test_it_does_not_apply_to_scored_ballots_or_fractional_costs():
+    @given(scored_elections())
+    @settings(max_examples=5, deadline=None)
+    def scored(elec):
+        assert compile_filter(prepare(*elec, "cost")) is None
+
+    scored()
+    instance, profile = election(10, {"a": Fraction(5, 2)}, [["a"]])
+    assert compile_filter(prepare(instance, profile, "cost")) is None
+    instance, profile = election(10, {"a": 2**53}, [["a"]])
+    assert compile_filter(prepare(instance, profile, "cost")) is None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        (
+            (3, array("i", [0, 1]), array("i", [5]), array("d", [1.0]), array("i", [0])),
+            ValueError,
+            "supporters[0]: not a voter",
+        ),
+        (
+            (3, array("i", [0, 2]), array("i", [0]), array("d", [1.0]), array("i", [0])),
+            ValueError,
+            "offsets[0]: not ascending within supporters",
+        ),
+        (
+            (3, array("i", [0]), array("i", [0]), array("d", [1.0]), array("i", [0])),
+            ValueError,
+            "offsets needs one more item than costs",
+        ),
+        (
+            (3, array("i", [0, 1]), array("i", [0]), array("i", [1]), array("i", [0])),
+            TypeError,
+            "costs: a flat buffer of items of 8 bytes",
+        ),
+    ],
+)
+def test_bad_arrays_are_refused_naming_the_argument(arguments, error, message):
+    extension = filtered_module._extension
+    assert extension is not None
+
+    with pytest.raises(error, match=message.replace("[", r"\[").replace("]", r"\]")):
+        extension.run(*arguments, False, 10.0, 0.0)
+
+
+def test_a_negative_or_infinite_budget_is_refused():
+    extension = filtered_module._extension
+    assert extension is not None
+    arrays = (array("i", [0, 1]), array("i", [0]), array("d", [1.0]), array("i", [0]))
+
+    for budget, error in ((-1.0, 0.0), (float("inf"), 0.0), (1.0, float("nan"))):
+        with pytest.raises(ValueError, match="finite, not negative"):
+            extension.run(1, *arrays, False, budget, error)
