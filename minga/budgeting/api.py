@@ -1,16 +1,21 @@
 """The participatory-budgeting API (/api/v1/budgeting/): public reads of processes, projects,
 categories (with the councils' priority needs they answer), results with their explanations (in
-the request's language), and the published ballots as pabulib files. Writes, for officials of
-the process's territory: taking categories from the councils' priority needs, importing the
-census and uploading paper ballots (CSV files, all or nothing, every bad line in the answer)."""
+the request's language), the published ballots as pabulib files, and the check of a receipt
+code. Writes for residents: proposing a project, claiming one's census entry, casting and
+changing a ballot. Writes for officials of the process's territory: taking categories from the
+councils' priority needs, reviewing proposals, importing the census and uploading paper ballots
+(CSV files, all or nothing, every bad line in the answer), publishing the results and recording
+the progress of funded projects. Every write calls one service; a refusal is a 4xx naming the
+field at fault and changes nothing."""
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Router, Schema, Status, UploadedFile
 from ninja.security import django_auth
+from pydantic import Field
 
 from minga.accounts.auth import TokenAuth
 from minga.apierrors import FieldError
@@ -18,18 +23,24 @@ from minga.core.roles import Role
 
 from . import services
 from .formatting import explanation_out
-from .models import Process
+from .models import Budget, Process, Project
 from .selectors import (
     access_process_as_official,
     budget_of,
     budgets_of,
+    budgets_open_to,
     categories_of,
+    category_of,
+    census_entry_of_user,
     census_size,
     process_by_slug,
     process_phase,
     processes_all,
+    project_by_id,
     projects_of,
+    receipt_lookup,
     result_of,
+    territory_of,
     turnout,
     votes_per_project,
 )
@@ -39,6 +50,17 @@ router = Router(tags=["budgeting"])
 # Writes need a signed-in session or an API token, and the rights of the pages (an official of
 # the process's territory).
 writer = [TokenAuth([Role.OFFICIAL, Role.ADMINISTRATOR]), django_auth]
+# A resident's writes (proposing, claiming a census entry, voting) need a resident's API token or
+# a signed-in session, as the pages need a signed-in account; the census entry a resident claims
+# is what makes them a voter.
+resident = [TokenAuth([Role.RESIDENT]), django_auth]
+
+# A database id: anything beyond a 63-bit integer cannot exist (and would overflow PostgreSQL's
+# bigint before the lookup could say so).
+Id = Annotated[int, Field(gt=0, lt=2**63)]
+# Amounts in cents, bounded by what a bigint column holds; the services check the rest (whole
+# currency units, within the budget, not negative).
+Cents = Annotated[int, Field(gt=-(2**63), lt=2**63)]
 
 
 class ErrorOut(Schema):
@@ -195,15 +217,16 @@ def _process_out(process: Process, now: datetime) -> dict[str, Any]:
         "max_projects": process.max_projects,
         "eligibility": process.eligibility,
         "results_published_at": process.results_published_at,
-        "budgets": [
-            {
-                "id": b.pk,
-                "name": b.name,
-                "territory_code": b.territory.code,
-                "amount_cents": b.amount_cents,
-            }
-            for b in budgets_of(process)
-        ],
+        "budgets": [_budget_out(b) for b in budgets_of(process)],
+    }
+
+
+def _budget_out(budget: Budget) -> dict[str, Any]:
+    return {
+        "id": budget.pk,
+        "name": budget.name,
+        "territory_code": budget.territory.code,
+        "amount_cents": budget.amount_cents,
     }
 
 
@@ -218,29 +241,30 @@ def get_process(request: HttpRequest, slug: str) -> dict[str, Any]:
     return _process_out(_process(slug), timezone.now())
 
 
+def _project_out(p: Project) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "budget_id": p.budget_id,
+        "title": p.title,
+        "description": p.description,
+        "category": p.category.name,
+        "category_id": p.category_id,
+        "category_decision_id": p.category.source_decision_id,
+        "location_code": p.location.code,
+        "estimated_cost_cents": p.estimated_cost_cents,
+        "cost_cents": p.cost_cents,
+        "status": p.status,
+        "review_reason": p.review_reason,
+        "selected": p.selected,
+        "implementation_status": p.implementation_status,
+        "progress_percent": p.progress_percent,
+        "spent_cents": p.spent_cents,
+    }
+
+
 @router.get("/processes/{slug}/projects", response=list[ProjectOut])
 def list_projects(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": p.pk,
-            "budget_id": p.budget_id,
-            "title": p.title,
-            "description": p.description,
-            "category": p.category.name,
-            "category_id": p.category_id,
-            "category_decision_id": p.category.source_decision_id,
-            "location_code": p.location.code,
-            "estimated_cost_cents": p.estimated_cost_cents,
-            "cost_cents": p.cost_cents,
-            "status": p.status,
-            "review_reason": p.review_reason,
-            "selected": p.selected,
-            "implementation_status": p.implementation_status,
-            "progress_percent": p.progress_percent,
-            "spent_cents": p.spent_cents,
-        }
-        for p in projects_of(_process(slug))
-    ]
+    return [_project_out(p) for p in projects_of(_process(slug))]
 
 
 def _category_out(category: Any) -> dict[str, Any]:
@@ -365,6 +389,11 @@ def get_results(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
     process = _process(slug)
     if process.results_published_at is None:
         raise FieldError(404, "the results of this process are not published yet", "slug")
+    return _results_out(process)
+
+
+def _results_out(process: Process) -> list[dict[str, Any]]:
+    slug = process.slug
     out = []
     for budget in budgets_of(process):
         result = result_of(budget)
@@ -416,3 +445,328 @@ def get_ballots(request: HttpRequest, slug: str, budget_id: int) -> HttpResponse
         f'attachment; filename="{process.slug}-{budget.territory.code}.pb"'
     )
     return response
+
+
+# --- the journeys: proposing, reviewing, voting, publishing, following -----------------------
+
+# The services name the fields of the pages' forms; the API names its own.
+_API_FIELDS = {
+    "budget": "budget_id",
+    "category": "category_id",
+    "location": "location_code",
+    "estimated_cost": "estimated_cost_cents",
+    "adjusted_cost": "adjusted_cost_cents",
+    "spent": "spent_cents",
+}
+
+
+def _refused(exc: services.BudgetingError, *, otherwise: str) -> FieldError:
+    """A service's refusal as an answer naming the API's field. A refusal for the phase names the
+    process (its dates decide the phase); one that names no field names `otherwise`."""
+    if isinstance(exc, services.WrongPhase):
+        field = "slug"
+    else:
+        field = _API_FIELDS.get(exc.field, exc.field) or otherwise
+    status = 403 if isinstance(exc, services.NotAllowed) else 400
+    return FieldError(status, exc.message, field)
+
+
+def _official_project(request: HttpRequest, slug: str, project_id: int, now: datetime) -> Project:
+    """A project of the process, for an official of the process's territory."""
+    process = _official_process(request, slug, now)
+    project = project_by_id(project_id=project_id)
+    if project is None or project.process_id != process.pk:
+        raise FieldError(404, f"no project {project_id} in process {slug!r}", "project_id")
+    return project
+
+
+def _budget_of(process: Process, budget_id: int) -> Budget:
+    budget = budget_of(process, budget_id=budget_id)
+    if budget is None:
+        raise FieldError(404, f"no budget {budget_id} in process {process.slug!r}", "budget_id")
+    return budget
+
+
+class ProposalIn(Schema):
+    budget_id: Id
+    title: str
+    description: str
+    # Whole currency units, in cents (10000 is 100.00).
+    estimated_cost_cents: Cents
+    # The official code of the place: the budget's territory or one inside it.
+    location_code: str
+    category_id: Id
+
+
+@router.post(
+    "/processes/{slug}/projects",
+    auth=resident,
+    response={201: ProjectOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Propose a project (a signed-in resident, in the proposals phase)",
+)
+def propose(request: HttpRequest, slug: str, payload: ProposalIn) -> Status:
+    """Submits a proposal for technical review. Images are added on the page
+    (/budgeting/<process>/propose/), not here."""
+    now = timezone.now()
+    process = _process(slug)
+    budget = budget_of(process, budget_id=payload.budget_id)
+    if budget is None:
+        raise FieldError(400, f"no budget {payload.budget_id} in process {slug!r}", "budget_id")
+    category = category_of(process, category_id=payload.category_id)
+    if category is None:
+        raise FieldError(
+            400, f"no category {payload.category_id} in process {slug!r}", "category_id"
+        )
+    location = territory_of(country_code=process.territory.country_code, code=payload.location_code)
+    if location is None:
+        raise FieldError(400, f"no territory {payload.location_code!r}", "location_code")
+    try:
+        project = services.project_propose(
+            actor=request.user,
+            process=process,
+            budget=budget,
+            title=payload.title,
+            description=payload.description,
+            estimated_cost_cents=payload.estimated_cost_cents,
+            location=location,
+            category=category,
+            now=now,
+        )
+    except services.BudgetingError as exc:
+        raise _refused(exc, otherwise="slug") from exc
+    return Status(201, _project_out(project))
+
+
+class ReviewIn(Schema):
+    feasible: bool
+    reason: str
+    # The cost on the ballot when the estimate is wrong; null keeps the estimate.
+    adjusted_cost_cents: Cents | None = None
+
+
+@router.post(
+    "/processes/{slug}/projects/{project_id}/review",
+    auth=writer,
+    response={200: ProjectOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Review a proposal: feasible or not, why, and an adjusted cost (an official)",
+)
+def review(request: HttpRequest, slug: str, project_id: Id, payload: ReviewIn) -> Any:
+    """The technical review, until voting opens; a review may be revised in that time. Only
+    feasible projects go on the ballot, at the adjusted cost if one is given."""
+    now = timezone.now()
+    project = _official_project(request, slug, project_id, now)
+    try:
+        reviewed = services.project_review(
+            actor=request.user,
+            project=project,
+            feasible=payload.feasible,
+            reason=payload.reason,
+            adjusted_cost_cents=payload.adjusted_cost_cents,
+            now=now,
+        )
+    except services.BudgetingError as exc:
+        raise _refused(exc, otherwise="project_id") from exc
+    return _project_out(reviewed)
+
+
+class ClaimIn(Schema):
+    identifier: Annotated[str, Field(max_length=20)]
+
+
+class ClaimOut(Schema):
+    # The budgets the resident may vote in.
+    budgets: list[BudgetOut]
+
+
+@router.post(
+    "/processes/{slug}/census/claim",
+    auth=resident,
+    response={200: ClaimOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Claim one's census entry with one's cédula, to be able to vote (a resident)",
+)
+def census_claim(request: HttpRequest, slug: str, payload: ClaimIn) -> Any:
+    """Links the signed-in account to its entry in the census that the officials imported. An
+    entry is claimed by one account only, and an account claims one entry per process. Answers
+    the budgets the resident may vote in."""
+    now = timezone.now()
+    process = _process(slug)
+    try:
+        entry = services.census_claim(
+            actor=request.user, process=process, identifier=payload.identifier, now=now
+        )
+    except services.BudgetingError as exc:
+        raise _refused(exc, otherwise="identifier") from exc
+    return {"budgets": [_budget_out(b) for b in budgets_open_to(process, entry=entry)]}
+
+
+class BallotIn(Schema):
+    projects: list[Id]
+    # To change a ballot: the receipt code given when it was cast.
+    receipt: Annotated[str, Field(max_length=40)] = ""
+
+
+class BallotOut(Schema):
+    budget_id: int
+    # The voter's receipt code: the only way back to the ballot, to change or check it.
+    receipt: str
+    # The ballot's name in the published file.
+    voter_id: str
+    projects: list[int]
+
+
+@router.post(
+    "/processes/{slug}/budgets/{budget_id}/ballot",
+    auth=resident,
+    response={200: BallotOut, 201: BallotOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Cast (201) or change (200, with the receipt code) one's ballot (a resident)",
+)
+def ballot_cast(request: HttpRequest, slug: str, budget_id: Id, payload: BallotIn) -> Status:
+    """Casts the resident's ballot in a budget open to them, during voting, and answers the
+    receipt code to keep. Casting again with that code changes the ballot (same code); without
+    it the ballot cannot be found, since nothing else links the voter to it."""
+    now = timezone.now()
+    process = _process(slug)
+    budget = _budget_of(process, budget_id)
+    entry = census_entry_of_user(process, user=request.user)
+    if entry is None:
+        raise FieldError(
+            400,
+            f"claim your census entry first: POST /api/v1/budgeting/processes/{slug}/census/claim",
+            "identifier",
+        )
+    try:
+        code = services.ballot_cast(
+            actor=request.user,
+            entry=entry,
+            budget=budget,
+            project_ids=payload.projects,
+            receipt=payload.receipt,
+            now=now,
+        )
+    except services.BudgetingError as exc:
+        raise _refused(exc, otherwise="budget_id") from exc
+    found = receipt_lookup(process, receipt=code)
+    assert found is not None and found.budget.pk == budget.pk, "a cast ballot is in its box"
+    # A first ballot gets a new random code; a change keeps the code it was given.
+    changed = code == payload.receipt.strip()
+    return Status(
+        200 if changed else 201,
+        {
+            "budget_id": budget.pk,
+            "receipt": code,
+            "voter_id": found.voter_id,
+            "projects": found.project_ids,
+        },
+    )
+
+
+class ReceiptIn(Schema):
+    receipt: Annotated[str, Field(max_length=40)]
+
+
+class ReceiptOut(Schema):
+    budget_id: int
+    budget_name: str
+    # The ballot's name in the published file (once the results are out).
+    voter_id: str
+    projects: list[int]
+    published: bool
+
+
+@router.post(
+    "/processes/{slug}/receipt-check",
+    response={200: ReceiptOut, 404: ErrorOut},
+    summary="Check that the ballot of a receipt code is in the box (anyone with the code)",
+)
+def receipt_check(request: HttpRequest, slug: str, payload: ReceiptIn) -> Any:
+    """What the page /budgeting/<process>/check/ shows: the budget, the ballot's choices and its
+    name in the published file. A POST, so that the code stays out of addresses and logs."""
+    process = _process(slug)
+    found = receipt_lookup(process, receipt=payload.receipt)
+    if found is None:
+        raise FieldError(404, "no ballot of this process has that receipt code", "receipt")
+    return {
+        "budget_id": found.budget.pk,
+        "budget_name": found.budget.name,
+        "voter_id": found.voter_id,
+        "projects": found.project_ids,
+        "published": found.published,
+    }
+
+
+@router.post(
+    "/processes/{slug}/results",
+    auth=writer,
+    response={201: list[BudgetResultOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Compute and publish the results, once, after voting closes (an official)",
+)
+def results_publish(request: HttpRequest, slug: str) -> Status:
+    """Closes the box and publishes every budget's outcome, explanations and ballots at once;
+    answers what GET /processes/{slug}/results then gives."""
+    now = timezone.now()
+    process = _official_process(request, slug, now)
+    try:
+        services.results_compute(actor=request.user, process=process, now=now)
+    except services.BudgetingError as exc:
+        raise _refused(exc, otherwise="slug") from exc
+    return Status(201, _results_out(process))
+
+
+class UpdateIn(Schema):
+    update_date: date
+    # One of not_started, in_progress, completed, cancelled.
+    status: str
+    progress_percent: int
+    # Money spent to date, in cents.
+    spent_cents: Cents
+    note: str
+
+
+class UpdateOut(Schema):
+    id: int
+    project_id: int
+    update_date: date
+    status: str
+    progress_percent: int
+    spent_cents: int
+    note: str
+    recorded_at: datetime
+
+
+@router.post(
+    "/processes/{slug}/projects/{project_id}/updates",
+    auth=writer,
+    response={201: UpdateOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Record a dated progress report on a funded project (an official)",
+)
+def project_update(request: HttpRequest, slug: str, project_id: Id, payload: UpdateIn) -> Status:
+    """Adds a report to the project's public timeline; the project takes its status, progress and
+    spending. Dates move forward; a completed project is at 100 %."""
+    now = timezone.now()
+    project = _official_project(request, slug, project_id, now)
+    try:
+        update = services.project_update_record(
+            actor=request.user,
+            project=project,
+            update_date=payload.update_date,
+            status=payload.status,
+            progress_percent=payload.progress_percent,
+            spent_cents=payload.spent_cents,
+            note=payload.note,
+            now=now,
+        )
+    except services.BudgetingError as exc:
+        raise _refused(exc, otherwise="project_id") from exc
+    return Status(
+        201,
+        {
+            "id": update.pk,
+            "project_id": project.pk,
+            "update_date": update.update_date,
+            "status": update.status,
+            "progress_percent": update.progress_percent,
+            "spent_cents": update.spent_cents,
+            "note": update.note,
+            "recorded_at": update.recorded_at,
+        },
+    )

@@ -489,3 +489,35 @@ def ballots_open_data_rows() -> Iterator[dict[str, Any]]:
 def budgeting_updated_at() -> datetime | None:
     at: datetime | None = Process.objects.aggregate(at=Max("updated_at"))["at"]
     return at
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptFound:
+    """What a receipt code shows its holder: the budget its ballot is in, the ballot's name in
+    the published file, what it chose, and whether that file is out yet."""
+
+    budget: Budget
+    voter_id: str
+    project_ids: list[int]
+    published: bool
+
+
+def receipt_lookup(process: Process, *, receipt: str) -> ReceiptFound | None:
+    """The ballot of a process that a receipt code opens, as the check page shows it, or None.
+    The code is the only way to a ballot: its hash is unique across every box."""
+    ballot = (
+        Ballot.objects.select_related("budget__territory", "budget__process")
+        .filter(budget__process=process, receipt_sha256=receipt_sha256(receipt))
+        .first()
+    )
+    if ballot is None:
+        return None
+    return ReceiptFound(
+        budget=ballot.budget,
+        voter_id=public_voter_id(ballot.receipt_sha256),
+        project_ids=ballot_project_ids(ballot),
+        published=result_of(ballot.budget) is not None,
+    )
