@@ -14,10 +14,9 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Router, Schema, Status, UploadedFile
-from ninja.security import django_auth
 from pydantic import Field
 
-from minga.accounts.auth import TokenAuth
+from minga.accounts.auth import TokenAuth, session_auth
 from minga.apierrors import FieldError
 from minga.core.roles import Role
 
@@ -49,11 +48,11 @@ from .tally import tally_command
 router = Router(tags=["budgeting"])
 # Writes need a signed-in session or an API token, and the rights of the pages (an official of
 # the process's territory).
-writer = [TokenAuth([Role.OFFICIAL, Role.ADMINISTRATOR]), django_auth]
+writer = [TokenAuth([Role.OFFICIAL, Role.ADMINISTRATOR]), session_auth]
 # A resident's writes (proposing, claiming a census entry, voting) need a resident's API token or
 # a signed-in session, as the pages need a signed-in account; the census entry a resident claims
 # is what makes them a voter.
-resident = [TokenAuth([Role.RESIDENT]), django_auth]
+resident = [TokenAuth([Role.RESIDENT]), session_auth]
 
 # A database id: anything beyond a 63-bit integer cannot exist (and would overflow PostgreSQL's
 # bigint before the lookup could say so).

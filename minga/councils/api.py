@@ -10,10 +10,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.security import django_auth
 from pydantic import Field
 
-from minga.accounts.auth import TokenAuth
+from minga.accounts.auth import TokenAuth, session_auth
 from minga.apierrors import FieldError
 from minga.core.roles import Role
 from minga.territories.selectors import territory_by_code
@@ -24,7 +23,7 @@ from .models import Council, Election, Meeting, Motion, Term
 router = Router(tags=["councils"])
 writer = [
     TokenAuth([Role.OFFICIAL, Role.ADMINISTRATOR, Role.DELEGATE, Role.COUNCIL_MEMBER]),
-    django_auth,
+    session_auth,
 ]
 
 

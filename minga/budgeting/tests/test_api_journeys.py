@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from minga.accounts.middleware import SESSION_KEY
 from minga.accounts.services import role_assign
 from minga.budgeting import services
 from minga.budgeting.models import Ballot, Category, CensusEntry, Process, Project, VoterRecord
@@ -310,6 +311,27 @@ def test_an_official_reviews_a_proposal_with_a_reason_and_an_adjusted_cost(world
         AT["review"],
         70_000,
     )
+
+
+def test_an_officials_session_writes_only_after_the_second_factor(world, monkeypatch):
+    # The pages send an official who has typed only a password to the 2FA step; the API, which
+    # that middleware leaves alone, must not take such a half-open session either.
+    at(monkeypatch, "review")
+    url = f"{BASE}/projects/{world.p4.pk}/review"
+    data = {"feasible": False, "reason": "Fuera del presupuesto."}
+    client = Client()
+    client.force_login(world.official)
+    before = state()
+
+    half = client.post(url, json.dumps(data), content_type="application/json")
+
+    assert (half.status_code, half.json()["field"]) == (401, "Authorization")
+    assert state() == before
+    session = client.session
+    session[SESSION_KEY] = True
+    session.save()
+    both = client.post(url, json.dumps(data), content_type="application/json")
+    assert (both.status_code, both.json()["status"]) == (200, "unfeasible")
 
 
 def test_a_review_is_revised_until_voting_opens(world, monkeypatch):
@@ -1082,6 +1104,8 @@ def test_the_openapi_schema_describes_the_journeys_with_their_authentication(cli
     }
     for (method, path), scheme in journeys.items():
         operation = paths[f"/api/v1/budgeting{path}"][method]
-        assert {next(iter(s)) for s in operation["security"]} == {scheme, "SessionAuth"}, path
+        assert {next(iter(s)) for s in operation["security"]} == {scheme, "VerifiedSessionAuth"}, (
+            path
+        )
     check = paths["/api/v1/budgeting/processes/{slug}/receipt-check"]["post"]
     assert "security" not in check
