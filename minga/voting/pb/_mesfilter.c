@@ -82,6 +82,19 @@ typedef struct {
     double per_voter;
     double *scratch; /* 3 x widest */
     int widest;      /* the most supporters of a project */
+    /* This run's record, one entry per round: the winner, an upper bound on its rho, and
+     * whether that rho was exact (cost / supporters). */
+    int32_t *record_winner;
+    double *record_high;
+    int8_t *record_exact;
+    /* An earlier run's record, at a smaller per-voter budget (rounds: previous_rounds), or
+     * previous_rounds < 0 for none; and how many leading rounds the interval between the two
+     * runs is certified for. */
+    const int32_t *previous_winner;
+    const double *previous_high;
+    const int8_t *previous_exact;
+    int previous_rounds;
+    int interval_rounds;
 } Run;
 
 static int before(Entry a, Entry b) {
@@ -228,9 +241,18 @@ static int price(Run *run, int p, Price *out) {
     return PRICED;
 }
 
+static int exactly_cheaper(const Run *run, int w, int p);
+
 /* Whether (rho, rank) of w is certainly below that of p. */
 static int cheaper(const Run *run, int w, const Price *pw, int p, const Price *pp) {
-    if (pw->exact && pp->exact) {
+    if (pw->exact && pp->exact) return exactly_cheaper(run, w, p);
+    return pw->high < pp->low;
+}
+
+/* Whether the exact rho of w (cost / supporters, as if every supporter could pay it) and its
+ * rank are below those of p. */
+static int exactly_cheaper(const Run *run, int w, int p) {
+    {
         int sw = run->offsets[w + 1] - run->offsets[w];
         int sp = run->offsets[p + 1] - run->offsets[p];
         __int128 left, right;
@@ -245,7 +267,6 @@ static int cheaper(const Run *run, int w, const Price *pw, int p, const Price *p
         }
         return left < right || (left == right && run->ranks[w] < run->ranks[p]);
     }
-    return pw->high < pp->low;
 }
 
 enum { TOP_FRESH, TOP_CHANGED, TOP_UNCERTAIN };
@@ -268,6 +289,41 @@ static int settle_top(Run *run, Entry *heap, int *size, Price *prices, int *fres
     fresh[top.project] = round;
     push(heap, size, (Entry){prices[top.project].low, top.rank, top.project});
     return TOP_CHANGED;
+}
+
+/* The interval certificate of round `round`, for a run at a per-voter budget b1 against an
+ * earlier run at b0 < b1 that made the same purchases in the earlier rounds (docs/pb-rules.md):
+ * with the same purchases, every voter's budget is non-decreasing in the per-voter budget, so
+ * every price is non-increasing in it. The earlier winner's rho at b0 bounds its rho at every
+ * b in [b0, b1] from above, and any other project's certified lower bound here (at b1) bounds
+ * its rho there from below; a project unaffordable here is unaffordable there. So if the
+ * earlier run's winner is this run's, and it is certainly cheaper than every project here whose
+ * lower bound is not above its bound at b0, it wins this round at every b in [b0, b1]. Exact
+ * prices compare exactly: an exact rho at b0 stays exact above it, and cost / supporters is a
+ * lower bound on any rho. Returns 1 (certified), 0 (not) or -1 (a price gave up). */
+static int interval_round(Run *run, Entry *heap, int *size, Entry *aside, Price *prices,
+                          int *fresh, char *alive, int round, int winner) {
+    int r = round - 1;
+    if (run->previous_winner[r] != winner) return 0;
+    double bound = run->previous_high[r];
+    if (prices[winner].high > bound) bound = prices[winner].high;
+    int set_aside = 0, held = 1;
+    while (*size > 0 && heap[0].low <= bound) {
+        int top = settle_top(run, heap, size, prices, fresh, alive, round);
+        if (top == TOP_UNCERTAIN) return -1;
+        if (top != TOP_FRESH) continue;
+        int p = heap[0].project;
+        const Price *pp = &prices[p];
+        int ok = run->previous_exact[r] && pp->exact ? exactly_cheaper(run, winner, p)
+                                                      : run->previous_high[r] < pp->low;
+        if (!ok) {
+            held = 0;
+            break;
+        }
+        aside[set_aside++] = pop(heap, size);
+    }
+    for (int i = 0; i < set_aside; i++) push(heap, size, aside[i]);
+    return held;
 }
 
 /* One run; the purchases in order into `bought` (their number into *count). Returns 1 when
@@ -318,6 +374,15 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
             aside[set_aside++] = pop(heap, &size);
         }
         for (int i = 0; i < set_aside; i++) push(heap, &size, aside[i]);
+        if (run->interval_rounds == round - 1 && round <= run->previous_rounds) {
+            int held = interval_round(run, heap, &size, aside, prices, fresh, alive, round,
+                                      winner);
+            if (held < 0) goto done;
+            if (held) run->interval_rounds = round;
+        }
+        run->record_winner[round - 1] = winner;
+        run->record_high[round - 1] = pw->high;
+        run->record_exact[round - 1] = (int8_t)pw->exact;
         /* The purchase. */
         alive[winner] = 0;
         bought[(*count)++] = winner;
@@ -362,9 +427,13 @@ static int check_buffer(Py_buffer *buffer, const char *name, const char *format,
 
 PyDoc_STRVAR(run_doc,
              "run(voters, offsets, supporters, costs, ranks, cardinality, per_voter_budget, "
-             "error)\n\n"
-             "The purchases of one MES run (project indices in order) on approval ballots, every "
-             "choice certified against the exact rule, or None where a certificate failed. "
+             "error, earlier=None)\n\n"
+             "One MES run on approval ballots, every choice certified against the exact rule: "
+             "None where a certificate failed, otherwise (purchases, winners, highs, exact, "
+             "interval). purchases: project indices in order. winners (int32), highs (float64) "
+             "and exact (int8), one item per round, are this run's record: pass them as "
+             "`earlier` to a run at a larger per-voter budget, whose `interval` is then True "
+             "if MES makes the same purchases at every per-voter budget between the two. "
              "offsets and supporters: int32 buffers (supporters of project p are "
              "supporters[offsets[p]:offsets[p + 1]]); costs: float64 buffer of whole numbers "
              "below 2^53 (projects of cost 0 are skipped); ranks: int32 buffer, each project's "
@@ -376,12 +445,30 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     int voters, cardinality;
     double per_voter, error;
     Py_buffer offsets, supporters, costs, ranks;
-    if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd", &voters, &offsets, &supporters, &costs, &ranks,
-                          &cardinality, &per_voter, &error))
+    Py_buffer earlier_winner = {0}, earlier_high = {0}, earlier_exact = {0};
+    int has_earlier = 0;
+    PyObject *earlier = Py_None;
+    if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd|O", &voters, &offsets, &supporters, &costs, &ranks,
+                          &cardinality, &per_voter, &error, &earlier))
         return NULL;
     PyObject *result = NULL;
     Run run = {0};
     int32_t *bought = NULL;
+    if (earlier != Py_None) {
+        if (!PyArg_ParseTuple(earlier, "y*y*y*;earlier: (winners, highs, exact)", &earlier_winner,
+                              &earlier_high, &earlier_exact))
+            goto release;
+        has_earlier = 1;
+        if (!check_buffer(&earlier_winner, "earlier winners", "int32", 4) ||
+            !check_buffer(&earlier_high, "earlier highs", "float64", 8) ||
+            !check_buffer(&earlier_exact, "earlier exact", "int8", 1))
+            goto release;
+        if (earlier_high.len / 8 != earlier_winner.len / 4 ||
+            earlier_exact.len != earlier_winner.len / 4) {
+            PyErr_SetString(PyExc_ValueError, "earlier: one item per round in each buffer");
+            goto release;
+        }
+    }
     if (!check_buffer(&offsets, "offsets", "int32", 4) ||
         !check_buffer(&supporters, "supporters", "int32", 4) ||
         !check_buffer(&costs, "costs", "float64", 8) || !check_buffer(&ranks, "ranks", "int32", 4))
@@ -422,9 +509,20 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     run.budget = malloc(sizeof(double) * (size_t)(voters + 1));
     run.error = malloc(sizeof(double) * (size_t)(voters + 1));
     run.widest = widest + 1;
+    run.previous_rounds = -1;
+    if (has_earlier) {
+        run.previous_winner = earlier_winner.buf;
+        run.previous_high = earlier_high.buf;
+        run.previous_exact = earlier_exact.buf;
+        run.previous_rounds = (int)(earlier_winner.len / 4);
+    }
+    run.record_winner = malloc(sizeof(int32_t) * (size_t)(projects + 1));
+    run.record_high = malloc(sizeof(double) * (size_t)(projects + 1));
+    run.record_exact = malloc((size_t)projects + 1);
     run.scratch = malloc(sizeof(double) * 3 * (size_t)(widest + 1));
     bought = malloc(sizeof(int32_t) * (size_t)(projects + 1));
-    if (!run.budget || !run.error || !run.scratch || !bought) {
+    if (!run.budget || !run.error || !run.scratch || !bought || !run.record_winner ||
+        !run.record_high || !run.record_exact) {
         PyErr_NoMemory();
         goto release;
     }
@@ -440,17 +538,26 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
         result = Py_NewRef(Py_None);
         goto release;
     }
-    result = PyList_New(count);
-    if (!result) goto release;
+    PyObject *purchases = PyList_New(count);
+    if (!purchases) goto release;
     for (int i = 0; i < count; i++) {
         PyObject *item = PyLong_FromLong(bought[i]);
         if (!item) {
-            Py_CLEAR(result);
+            Py_DECREF(purchases);
             goto release;
         }
-        PyList_SET_ITEM(result, i, item);
+        PyList_SET_ITEM(purchases, i, item);
     }
+    /* The interval holds only if every round of both runs is certified. */
+    int interval = has_earlier && run.interval_rounds == count && count == run.previous_rounds;
+    result = Py_BuildValue("(Ny#y#y#O)", purchases, (const char *)run.record_winner,
+                           (Py_ssize_t)(4 * count), (const char *)run.record_high,
+                           (Py_ssize_t)(8 * count), (const char *)run.record_exact,
+                           (Py_ssize_t)count, interval ? Py_True : Py_False);
 release:
+    free(run.record_winner);
+    free(run.record_high);
+    free(run.record_exact);
     free(run.budget);
     free(run.error);
     free(run.scratch);
@@ -459,6 +566,9 @@ release:
     PyBuffer_Release(&supporters);
     PyBuffer_Release(&costs);
     PyBuffer_Release(&ranks);
+    if (earlier_winner.obj) PyBuffer_Release(&earlier_winner);
+    if (earlier_high.obj) PyBuffer_Release(&earlier_high);
+    if (earlier_exact.obj) PyBuffer_Release(&earlier_exact);
     return result;
 }
 

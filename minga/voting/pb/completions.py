@@ -29,7 +29,7 @@ from functools import cached_property
 from typing import Literal
 
 from minga.voting.pb import mes
-from minga.voting.pb.filtered import Filter, compile_filter
+from minga.voting.pb.filtered import Filter, FilterRun, compile_filter
 from minga.voting.pb.prepared import Prepared
 
 Add1Stop = Literal["within-budget", "exhaustive"]
@@ -105,31 +105,80 @@ _GIVE_UP_SHARE = 8
 
 
 def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Result | None:
-    """One filtered run per step (an exact run where the filter gives up). The final step's
-    exact run is left to the caller, who must find there what the filter found."""
+    """The exact loop's search (look ahead, doubling the window while jumps are certified; keep
+    an uncertified run above and close the gap to it, halving, or after a certified jump trying
+    twice that jump), with filtered runs and their interval certificate (filtered.FilterRun):
+    a run at a larger budget certified against the current one proves the same purchases at
+    every step in between, none of which can stop the loop. Where the filter gives up, the
+    step is taken by an exact run, and the next one without looking ahead (an exact run has no
+    record to certify against). The final step's exact run is left to the caller, who must
+    find there what the filter found. None: the filter gave up too often (see _GIVE_UPS)."""
     start = prepared.budget / prepared.voters
     gave_up = 0
 
-    def bought(step: int) -> list[int]:
-        nonlocal gave_up
-        found = fast.purchases(start + step)
+    def single(step: int) -> FilterRun | list[int]:
+        nonlocal gave_up, runs
+        runs += 1
+        found = fast.run(start + step)
         if found is None:
             gave_up += 1
-            found = mes.run(prepared, start + step).selected
+            return mes.run(prepared, start + step).selected
         return found
 
-    step, runs = 0, 1
-    current = bought(0)
-    while not _stops(prepared, stop, current):
+    def purchases(run: FilterRun | list[int]) -> list[int]:
+        return run if isinstance(run, list) else run.purchases
+
+    step, runs = 0, 0
+    current = single(0)
+    above: list[tuple[int, FilterRun]] = []  # uncertified runs ahead, nearest last
+    window, certified_jump = WINDOW, 0
+    while not _stops(prepared, stop, purchases(current)):
         if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > runs:
             return None
-        runs += 1
-        following = bought(step + 1)
-        if outcome_cost(prepared, following) > prepared.budget:
+        if above and above[-1][0] == step + 1:
+            following: FilterRun | list[int] = above.pop()[1]
+            certified_jump = 0
+        else:
+            if not isinstance(current, FilterRun):
+                target = step + 1
+            elif above:
+                nearest = above[-1][0]
+                if certified_jump:
+                    target = min(step + 2 * certified_jump, nearest - 1)
+                else:
+                    target = step + (nearest - step) // 2
+            else:
+                target = step + window
+            if target == step + 1:
+                following = single(target)
+            else:
+                assert isinstance(current, FilterRun)
+                runs += 1
+                tried = fast.run(start + target, current)
+                if tried is not None and tried.interval:
+                    if above:
+                        certified_jump = target - step
+                    else:
+                        window *= 2
+                    step, current = target, tried
+                    continue
+                certified_jump = 0
+                if tried is None:
+                    gave_up += 1
+                    above.clear()  # close in one step at a time
+                    window = WINDOW
+                    following = single(step + 1)
+                else:
+                    if not above:
+                        window = max(WINDOW, window // 2)
+                    above.append((target, tried))
+                    continue
+        # The definition's step, one unit: it may change the outcome.
+        if outcome_cost(prepared, purchases(following)) > prepared.budget:
             break
         step, current = step + 1, following
     # The caller's exact run of this step (tally's explained run, or `run`) checks the purchases.
-    return Add1Result(prepared, start + step, current, step, runs)
+    return Add1Result(prepared, start + step, purchases(current), step, runs)
 
 
 def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:

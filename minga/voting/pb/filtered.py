@@ -10,7 +10,7 @@ docs/adr/0002-compiled-mes-filter.md says why it exists."""
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from types import ModuleType
 
@@ -49,12 +49,20 @@ class Filter:
     free: tuple[int, ...]
 
     def purchases(self, per_voter_budget: Fraction) -> list[int] | None:
+        found = self.run(per_voter_budget)
+        return None if found is None else found.purchases
+
+    def run(self, per_voter_budget: Fraction, earlier: FilterRun | None = None) -> FilterRun | None:
+        """The filtered run at this budget, or None where it gave up. With `earlier` (a run at
+        a smaller budget), `interval` says whether MES provably makes the same purchases at
+        every per-voter budget between the two (both included)."""
         assert _extension is not None
+        assert earlier is None or earlier.per_voter_budget <= per_voter_budget
         b = float(per_voter_budget)
         # float() rounds to nearest: within half a unit in the last place, bounded here by
         # 2^-52 of the value (and the smallest subnormal, for values near 0).
         error = abs(b) * 2.0**-52 + 5e-324
-        bought = _extension.run(
+        found = _extension.run(
             self.voters,
             self.offsets,
             self.supporters,
@@ -63,8 +71,25 @@ class Filter:
             self.cardinality,
             b,
             error,
+            None if earlier is None else earlier.record,
         )
-        return None if bought is None else [*self.free, *bought]
+        if found is None:
+            return None
+        bought, winners, highs, exact, interval = found
+        record = (array("i"), array("d"), array("b"))
+        for into, raw in zip(record, (winners, highs, exact), strict=True):
+            into.frombytes(raw)
+        return FilterRun(per_voter_budget, [*self.free, *bought], record, interval)
+
+
+@dataclass(frozen=True)
+class FilterRun:
+    per_voter_budget: Fraction
+    purchases: list[int]  # as the exact rule's run lists them (zero-cost projects first)
+    # Per round: the winner, a bound on its rho, whether exact (for a run at a larger budget).
+    record: tuple[array[int], array[float], array[int]] = field(repr=False)
+    # Against the `earlier` run given: the same purchases at every budget in between.
+    interval: bool = False
 
 
 def compile_filter(prepared: Prepared) -> Filter | None:

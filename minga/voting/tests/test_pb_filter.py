@@ -71,6 +71,90 @@ def test_on_shared_elections_the_filter_buys_what_the_exact_rule_buys(name, sat)
         assert bought == mes.run(prepared, start + extra).selected
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    small_elections(),
+    st.sampled_from(["cost", "cardinality"]),
+    st.integers(0, 30),
+    st.integers(1, 30),
+)
+def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
+    elec, sat, start, length
+):
+    instance, profile = elec
+    prepared, fast = filter_of(instance, profile, sat)
+    low = prepared.budget / prepared.voters + start
+    earlier = fast.run(low)
+    if earlier is None:
+        return
+    later = fast.run(low + length, earlier)
+    if later is None or not later.interval:
+        return
+
+    assert later.purchases == earlier.purchases
+    for quarter in range(4 * length + 1):
+        at = low + Fraction(quarter, 4)
+        assert mes.run(prepared, at).selected == earlier.purchases, at
+
+
+@pytest.mark.parametrize(
+    ("budget", "costs", "ballots", "low", "high"),
+    [
+        # Compared exactly (uncapped prices): project 3 is also bought at step 5.
+        (
+            75,
+            {"0": 19, "1": 51, "2": 9, "3": 17},
+            ["3 0 1", "2 0 1", "2", "3 1 2", "2 1", "1 3 2", "3 2 0 1", "0"],
+            3,
+            6,
+        ),
+        # Compared by bounds: projects 1 and 5 are bought in the other order at step 6.
+        (
+            20,
+            {"0": 30, "1": 11, "2": 44, "3": 35, "4": 9, "5": 2},
+            ["2 5", "3 2", "2 4 5 0 3 1", "2 3 0 5 1", "0 1 5", "0 1", "2", "2 0 1 4"],
+            5,
+            7,
+        ),
+    ],
+)
+def test_the_same_purchases_at_both_ends_do_not_certify_the_steps_between(
+    budget, costs, ballots, low, high
+):
+    # MES is not monotone in the budget (both cases found by a random search).
+    instance, profile = election(budget, costs, [b.split() for b in ballots])
+    prepared, fast = filter_of(instance, profile, "cost")
+    start = prepared.budget / prepared.voters
+    steps = [mes.run(prepared, start + step).selected for step in range(low, high + 1)]
+    assert steps[0] == steps[-1] and any(step != steps[0] for step in steps)
+
+    earlier = fast.run(start + low)
+    later = fast.run(start + high, earlier)
+
+    assert earlier is not None and later is not None
+    assert later.purchases == earlier.purchases
+    assert not later.interval
+
+
+def test_intervals_are_certified_on_budapest_2024_and_hold_step_by_step():
+    instance, profile = parse_file(shared_path("pabulib", "Hungary_Budapest_2024.pb"))
+    prepared, fast = filter_of(instance, profile, "cost")
+    start = prepared.budget / prepared.voters
+    first = fast.run(start)
+    assert first is not None
+
+    twenty = fast.run(start + 20, first)
+    # Its purchase sequence changes first at step 192 (found step by step).
+    across = fast.run(start + 192, first)
+
+    assert twenty is not None and twenty.interval
+    assert across is not None and not across.interval
+    assert across.purchases != first.purchases
+    for step in range(21):
+        assert fast.purchases(start + step) == first.purchases
+    assert mes.run(prepared, start + 13).selected == first.purchases
+
+
 def test_an_exact_tie_goes_to_the_smaller_id_compared_as_a_string():
     # "10" and "9" have the same cost and two supporters each: rho is exactly 1/2 for both.
     instance, profile = election(40, {"9": 10, "10": 10}, [["9", "10"], ["9", "10"]])
@@ -114,11 +198,11 @@ def test_where_it_keeps_giving_up_add1_hands_over_to_the_exact_loop(monkeypatch)
     prepared = prepare(instance, profile, "cost")
     asked: list[Fraction] = []
 
-    def gives_up(self, per_voter_budget):
+    def gives_up(self, per_voter_budget, earlier=None):
         asked.append(per_voter_budget)
         return None
 
-    monkeypatch.setattr(filtered_module.Filter, "purchases", gives_up)
+    monkeypatch.setattr(filtered_module.Filter, "run", gives_up)
     result = add1(prepared, stop="exhaustive")
 
     # Nine give-ups in a row, then the exact loop from the start, with its own count of runs.
