@@ -121,7 +121,13 @@ def same(
     if step == "parse" or minga is None:
         return ""
     if peer is not None:
-        return "yes" if minga["selected"] == peer["selected"] else "NO"
+        if minga["selected"] == peer["selected"]:
+            return "yes"
+        # pabutools' add1 completion lists its outcome in an order that changes between
+        # processes (its runs over sets of projects); the outcome itself is the set.
+        ours, theirs = minga["selected"], peer["selected"]
+        assert isinstance(ours, list) and isinstance(theirs, list)
+        return "yes (set)" if sorted(ours) == sorted(theirs) else "NO"
     stored = REFERENCES / name.replace(".pb", ".json")
     if stored.exists():
         outcomes = json.loads(stored.read_text(encoding="utf-8"))["outcomes"]

@@ -104,6 +104,38 @@ _GIVE_UPS = 8
 _GIVE_UP_SHARE = 8
 
 
+@dataclass
+class _LookAhead:
+    """Where both Add1 loops look next. With no run above: `window` steps ahead, doubled while
+    jumps are certified and halved (down to WINDOW) when one is not. Below an uncertified run
+    above: halve the gap to it, or, after a certified jump, try twice that jump (at most to the
+    step just below it). A certificate holds over a length of steps set by the margins between
+    prices, not by the gap, so halving every time would creep up to the run above in log2(gap)
+    runs."""
+
+    window: int = WINDOW
+    # Below a run above: the length of the last jump, while jumps are certified (0 otherwise).
+    certified_jump: int = 0
+
+    def target(self, step: int, nearest: int | None) -> int:
+        if nearest is None:
+            return step + self.window
+        if self.certified_jump:
+            return min(step + 2 * self.certified_jump, nearest - 1)
+        return step + (nearest - step) // 2
+
+    def certified(self, step: int, target: int, below_a_run: bool) -> None:
+        if below_a_run:
+            self.certified_jump = target - step
+        else:
+            self.window *= 2
+
+    def not_certified(self, below_a_run: bool) -> None:
+        self.certified_jump = 0
+        if not below_a_run:
+            self.window = max(WINDOW, self.window // 2)
+
+
 def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Result | None:
     """The exact loop's search (look ahead, doubling the window while jumps are certified; keep
     an uncertified run above and close the gap to it, halving, or after a certified jump trying
@@ -114,7 +146,7 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
     record to certify against). The final step's exact run is left to the caller, who must
     find there what the filter found. None: the filter gave up too often (see _GIVE_UPS)."""
     start = prepared.budget / prepared.voters
-    gave_up = 0
+    gave_up, step, runs = 0, 0, 0
 
     def single(step: int) -> FilterRun | list[int]:
         nonlocal gave_up, runs
@@ -128,27 +160,18 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
     def purchases(run: FilterRun | list[int]) -> list[int]:
         return run if isinstance(run, list) else run.purchases
 
-    step, runs = 0, 0
     current = single(0)
     above: list[tuple[int, FilterRun]] = []  # uncertified runs ahead, nearest last
-    window, certified_jump = WINDOW, 0
+    look = _LookAhead()
     while not _stops(prepared, stop, purchases(current)):
         if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > runs:
             return None
         if above and above[-1][0] == step + 1:
             following: FilterRun | list[int] = above.pop()[1]
-            certified_jump = 0
+            look.certified_jump = 0
         else:
-            if not isinstance(current, FilterRun):
-                target = step + 1
-            elif above:
-                nearest = above[-1][0]
-                if certified_jump:
-                    target = min(step + 2 * certified_jump, nearest - 1)
-                else:
-                    target = step + (nearest - step) // 2
-            else:
-                target = step + window
+            nearest = above[-1][0] if above else None
+            target = look.target(step, nearest) if isinstance(current, FilterRun) else step + 1
             if target == step + 1:
                 following = single(target)
             else:
@@ -156,23 +179,16 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
                 runs += 1
                 tried = fast.run(start + target, current)
                 if tried is not None and tried.interval:
-                    if above:
-                        certified_jump = target - step
-                    else:
-                        window *= 2
+                    look.certified(step, target, bool(above))
                     step, current = target, tried
                     continue
-                certified_jump = 0
-                if tried is None:
-                    gave_up += 1
-                    above.clear()  # close in one step at a time
-                    window = WINDOW
-                    following = single(step + 1)
-                else:
-                    if not above:
-                        window = max(WINDOW, window // 2)
+                look.not_certified(bool(above))
+                if tried is not None:
                     above.append((target, tried))
                     continue
+                gave_up += 1
+                above.clear()  # close in one step at a time
+                following = single(step + 1)
         # The definition's step, one unit: it may change the outcome.
         if outcome_cost(prepared, purchases(following)) > prepared.budget:
             break
@@ -202,28 +218,18 @@ def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:
     # Recorded runs above `step` that were not certified, nearest last: each guides the runs
     # below it (mes.Guide), and is itself the run of its step when the loop gets there.
     above: list[_Above] = []
-    window = WINDOW
-    # Below a run above: the length of the last jump, while jumps are certified (0 otherwise).
-    certified_jump = 0
+    look = _LookAhead()
     while not stops(current):
         if above and above[-1].step == step + 1:
             following = above.pop().run
-            certified_jump = 0
+            look.certified_jump = 0
         else:
             guide: mes.Guide | None = None
+            target = look.target(step, above[-1].step if above else None)
             if above:
-                # Guided by the nearest run above: halve the gap to it, or, after a certified
-                # jump, try twice that jump (at most to the step just below it). A certificate
-                # holds over a length of steps set by the margins between prices, not by the
-                # gap, so halving every time would creep up to the run above in log2(gap) runs.
+                # Guided by the nearest run above.
                 nearest = above[-1]
-                if certified_jump:
-                    target = min(step + 2 * certified_jump, nearest.step - 1)
-                else:
-                    target = step + (nearest.step - step) // 2
                 guide = mes.Guide(nearest.run, nearest.lower, nearest.run.certified_rounds)
-            else:
-                target = step + window
             runs += 1
             # A run one step ahead is that step's run whatever its certificate says, and guides
             # no other: it is neither certified nor recorded (certifying costs a fresh price of
@@ -238,16 +244,11 @@ def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:
             )
             if tried.certified:
                 # The same outcome at every step up to there: none of them stops the loop.
-                if above:
-                    certified_jump = target - step
-                else:
-                    window *= 2
+                look.certified(step, target, bool(above))
                 step, current = target, tried
                 continue
-            certified_jump = 0
+            look.not_certified(bool(above))
             if ahead:
-                if not above:
-                    window = max(WINDOW, window // 2)
                 above.append(_Above(tried, target, current.per_voter_budget))
                 continue
             following = tried

@@ -77,8 +77,9 @@ class Filter:
             return None
         bought, winners, highs, exact, interval = found
         record = (array("i"), array("d"), array("b"))
-        for into, raw in zip(record, (winners, highs, exact), strict=True):
-            into.frombytes(raw)
+        record[0].frombytes(winners)
+        record[1].frombytes(highs)
+        record[2].frombytes(exact)
         return FilterRun(per_voter_budget, [*self.free, *bought], record, interval)
 
 
