@@ -8,13 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .models import BallotKind, Completion, Eligibility, ImplementationStatus, Rule, Satisfaction
 
+# The most whole currency units an amount may have: stored in cents, it must fit the database's
+# 64-bit integers (a larger one would fail in the database, not as a form error).
+MAX_UNITS = (2**63 - 1) // services.UNIT_CENTS
+
 
 class ProposalForm(forms.Form):
     budget = forms.TypedChoiceField(label=_("Presupuesto"), coerce=int)
     title = forms.CharField(label=_("Título"), max_length=200)
     description = forms.CharField(label=_("Descripción"), widget=forms.Textarea(attrs={"rows": 5}))
     estimated_cost = forms.IntegerField(
-        label=_("Costo estimado"), min_value=1, help_text=_("En unidades enteras de la moneda.")
+        label=_("Costo estimado"),
+        min_value=1,
+        max_value=MAX_UNITS,
+        help_text=_("En unidades enteras de la moneda."),
     )
     location = forms.TypedChoiceField(label=_("Ubicación"), coerce=int)
     category = forms.TypedChoiceField(label=_("Categoría"), coerce=int)
@@ -43,6 +50,7 @@ class ReviewForm(forms.Form):
     )
     reason = forms.CharField(label=_("Motivo"), widget=forms.Textarea(attrs={"rows": 4}))
     adjusted_cost = forms.IntegerField(
+        max_value=MAX_UNITS,
         label=_("Costo ajustado (opcional)"),
         min_value=1,
         required=False,
@@ -73,7 +81,10 @@ class UpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Estado"), choices=ImplementationStatus.choices)
     progress_percent = forms.IntegerField(label=_("Avance (%)"), min_value=0, max_value=100)
     spent = forms.IntegerField(
-        label=_("Gastado hasta la fecha"), min_value=0, help_text=_("En unidades de la moneda.")
+        label=_("Gastado hasta la fecha"),
+        min_value=0,
+        max_value=MAX_UNITS,
+        help_text=_("En unidades de la moneda."),
     )
     note = forms.CharField(label=_("Nota"), widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -292,7 +292,18 @@ def test_an_official_records_progress_on_the_project_page(monkeypatch):
     )
     page = Client().get(f"/budgeting/projects/{world.p1.pk}/")
 
+    huge = client.post(
+        f"/budgeting/projects/{world.p1.pk}/update/",
+        {
+            "update_date": AT["implementation"].date().isoformat(),
+            "status": "in_progress",
+            "progress_percent": 30,
+            "spent": 10**20,  # beyond what the database holds in cents
+            "note": "x",
+        },
+    )
     assert bad.status_code == 400 and 'id="id_progress_percent_error"' in bad.text
+    assert huge.status_code == 400 and 'id="id_spent_error"' in huge.text
     assert good.status_code == 302
     assert "Obra iniciada." in page.text and "Línea de tiempo de la ejecución" in page.text
 
