@@ -84,7 +84,19 @@ def page(_playwright_browser: Any, live_server: Any) -> Iterator[Any]:
 def axe_check(page: Any) -> None:
     """Runs axe-core on the current page with the WCAG 2.2 AA rule set; fails on any violation,
     naming the rule and the offending elements."""
-    page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    # A click on a link may return before its navigation has begun, so the script can land in
+    # the document being left (its body already gone: "reading 'appendChild'", or a destroyed
+    # execution context). Once the new page has loaded, a second try reaches it.
+    for attempt in (1, 2):
+        page.wait_for_load_state("load")
+        try:
+            page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+            break
+        except Exception as error:  # playwright's Error, imported only where browsers run
+            leaving = "appendChild" in str(error) or "context was destroyed" in str(error)
+            if attempt == 2 or not leaving:
+                raise
+            page.wait_for_timeout(200)
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
         AXE_TAGS,

@@ -125,6 +125,7 @@ def test_a_resident_votes_with_the_budget_bar_and_changes_the_ballot(
 
     page.goto("/budgeting/pp-2026/")
     page.get_by_role("link", name="Verificar mi cédula para votar").click()
+    page.wait_for_url("**/verify/")
     axe(page)
     page.get_by_label("Número de cédula").fill("1000000001")
     page.get_by_role("button", name="Verificar").click()
