@@ -172,16 +172,19 @@ static int price(Run *run, int p, Price *out) {
         return PRICED;
     }
     /* Water-filling: q = (c - money of those poorer than q) / the others, rising to the fixed
-     * point; a sort if it has not settled after a few rounds. */
-    double q = even;
-    int settled = 0;
+     * point; a sort if it has not settled after a few rounds. q only rises, so a supporter
+     * found poorer than q stays poorer: each round moves them to the front of a copy of the
+     * budgets and scans only the rest. */
+    double q = even, poorer = 0.0;
+    int settled = 0, count = 0;
+    memcpy(sorted, v, sizeof(double) * (size_t)s);
     for (int iteration = 0; iteration < WATER_FILL_ITERATIONS; iteration++) {
-        double poorer = 0.0;
-        int count = 0;
-        for (int i = 0; i < s; i++) {
-            if (v[i] < q) {
-                poorer += v[i];
-                count++;
+        for (int i = count; i < s; i++) {
+            double x = sorted[i];
+            if (x < q) {
+                poorer += x;
+                sorted[i] = sorted[count];
+                sorted[count++] = x;
             }
         }
         if (count == s) { /* affordable, so only by rounding */
