@@ -242,7 +242,8 @@ def process_new(request: HttpRequest) -> HttpResponse:
                 )
                 for number, code, name, amount in budget_lines:
                     place = territory_of(country_code=territory.country_code, code=code)
-                    if place is None or not amount.isdigit():
+                    # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+                    if place is None or not amount.isdecimal():
                         form.add_error(
                             "budgets",
                             _("línea %(n)d: no existe el territorio «%(code)s».")

@@ -368,6 +368,22 @@ def test_a_new_process_with_a_bad_budget_line_creates_nothing(monkeypatch):
     assert not Process.objects.filter(slug="pp-2027").exists()
 
 
+def test_a_budget_amount_in_superscript_digits_is_refused_naming_its_line(monkeypatch):
+    world = World()
+    at(monkeypatch, "review")
+    client = signed_in(world.official, second_factor=True)
+
+    # "²" passes str.isdigit() but int() cannot read it.
+    response = client.post(
+        "/budgeting/processes/new/",
+        _new_process_data(world, "100350;Cotacachi urbana;80000\n100351;Apuela;4²\n"),
+    )
+
+    assert response.status_code == 200
+    assert "línea 2: el monto debe ser un número entero." in response.text
+    assert not Process.objects.filter(slug="pp-2027").exists()
+
+
 def test_a_resident_may_not_open_a_process(monkeypatch):
     world = World()
     at(monkeypatch, "review")
