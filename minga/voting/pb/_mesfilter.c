@@ -80,19 +80,27 @@ typedef struct {
     double *error; /* error[i]: |voter i's exact budget - budget[i]| <= error[i] */
     int round;
     double per_voter;
-    double *scratch; /* 3 x widest */
+    double *scratch; /* 5 x widest */
+    double *zeros;   /* widest zeros: the errors of budgets known exactly */
     int widest;      /* the most supporters of a project */
     /* This run's record, one entry per round: the winner, an upper bound on its rho, and
      * whether that rho was exact (cost / supporters). */
     int32_t *record_winner;
     double *record_high;
     int8_t *record_exact;
+    /* ... and, per round r, the winner's supporters' money before paying, as lower bounds:
+     * record_money[record_start[r]:record_start[r + 1]]. */
+    double *record_money;
+    int32_t *record_start;
     /* An earlier run's record, at a smaller per-voter budget (rounds: previous_rounds), or
      * previous_rounds < 0 for none; and how many leading rounds the interval between the two
      * runs is certified for. */
     const int32_t *previous_winner;
     const double *previous_high;
     const int8_t *previous_exact;
+    const double *previous_money;
+    const int32_t *previous_start;
+    double previous_per_voter, previous_error, own_error;
     int previous_rounds;
     int interval_rounds;
 } Run;
@@ -137,10 +145,13 @@ static double unit_of(const Run *run, int p) {
 }
 
 /* The price of project p now: PRICED (with *out filled), UNAFFORDABLE or UNCERTAIN. */
+static int price_of(Run *run, int p, const double *v, const double *ve, int s, double total,
+                    double errors, double least, double *sorted, Price *out);
+
 static int price(Run *run, int p, Price *out) {
     const int32_t *sup = run->supporters + run->offsets[p];
     int s = run->offsets[p + 1] - run->offsets[p];
-    double c = run->costs[p], total = 0.0, errors = 0.0, least = INFINITY;
+    double total = 0.0, errors = 0.0, least = INFINITY;
     /* The supporters' budgets and errors, gathered once: the later passes read them in order. */
     double *v = run->scratch, *ve = run->scratch + run->widest, *sorted = ve + run->widest;
     for (int i = 0; i < s; i++) {
@@ -151,6 +162,14 @@ static int price(Run *run, int p, Price *out) {
         errors += e;
         if (b - e < least) least = b - e;
     }
+    return price_of(run, p, v, ve, s, total, errors, least, sorted, out);
+}
+
+/* The price of project p over the budgets v (each within ve of the exact one; their sum, the
+ * sum of the errors and the least v - ve given), with `sorted` as scratch. */
+static int price_of(Run *run, int p, const double *v, const double *ve, int s, double total,
+                    double errors, double least, double *sorted, Price *out) {
+    double c = run->costs[p];
     /* The exact total is within the sum of the errors of the sum of the v_i, which is within
      * (s + 2) u total of the computed sum (and so is the sum of the errors of its own). */
     double slack = errors * (1 + (s + 2) * U * 1.01) + (s + 2) * U * 1.01 * total;
@@ -294,6 +313,102 @@ static int settle_top(Run *run, Entry *heap, int *size, Price *prices, int *fres
     return TOP_CHANGED;
 }
 
+/* The finer interval certificate of round r between `winner` and another project p, where the
+ * coarse one (the winner's rho at b0 against p's at b1) fails: docs/pb-rules.md and
+ * mes._interval_certified, of which this is the floating-point form. With the same purchases,
+ * at b = b0 + t a voter who had money left at b0 has at least its money there plus t (a voter
+ * spent at b0, at least 0), and every voter has at most max(0, its money at b1 - (b1 - b)). So
+ * the winner's rho at b is at most its price over the first bounds, high(t), and p's at least
+ * its price over the second, low(t); both fall as t grows, so high(t0) < low(t1) proves the
+ * round on [b0 + t0, b0 + t1]. [0, D] (D >= b1 - b0) is cut in up to 64 pieces. */
+#define PIECES 64
+
+static double shifted_high(Run *run, int r, int w, double t) {
+    int32_t from = run->previous_start[r], to = run->previous_start[r + 1];
+    int s = to - from;
+    double *v = run->scratch + 3 * run->widest, *ve = run->zeros;
+    double total = 0.0, least = INFINITY;
+    for (int i = 0; i < s; i++) {
+        double money = run->previous_money[from + i];
+        double b = money > 0 ? (money + t) * (1 - 2 * U) : 0.0;
+        v[i] = b;
+        total += b;
+        if (b < least) least = b;
+    }
+    Price price;
+    if (price_of(run, w, v, ve, s, total, 0.0, least, run->scratch + 4 * run->widest, &price) !=
+        PRICED)
+        return INFINITY; /* no bound */
+    return price.high;
+}
+
+static double shifted_low(Run *run, int p, double shift) {
+    const int32_t *sup = run->supporters + run->offsets[p];
+    int s = run->offsets[p + 1] - run->offsets[p];
+    double *v = run->scratch + 3 * run->widest, *ve = run->zeros;
+    double total = 0.0, least = INFINITY;
+    for (int i = 0; i < s; i++) {
+        double most = (run->budget[sup[i]] + run->error[sup[i]]) * (1 + 2 * U) - shift;
+        double b = most > 0 ? most * (1 + 2 * U) : 0.0;
+        v[i] = b;
+        total += b;
+        if (b < least) least = b;
+    }
+    Price price;
+    int status =
+        price_of(run, p, v, ve, s, total, 0.0, least, run->scratch + 4 * run->widest, &price);
+    if (status == UNAFFORDABLE) return INFINITY; /* p cannot be bought there */
+    if (status != PRICED) return -INFINITY;      /* no bound */
+    return price.low;
+}
+
+static int pieces_certified(Run *run, int r, int w, int p) {
+    if (run->previous_money == NULL) return 0;
+    /* The record must be of this election: one amount per supporter of the winner. */
+    if (run->previous_start[r + 1] - run->previous_start[r] !=
+        run->offsets[w + 1] - run->offsets[w])
+        return 0;
+    /* D covers b1 - b0 from above; the shift uses a lower bound on it. */
+    double gap = run->per_voter - run->previous_per_voter;
+    double slack = run->own_error + run->previous_error + 4 * U * run->per_voter;
+    double cover = (gap + slack) * (1 + 2 * U), shortest = gap - slack;
+    if (!(shortest > 0)) return 0;
+    double high[PIECES + 1], low[PIECES + 1];
+    for (int k = 0; k <= PIECES; k++) high[k] = low[k] = NAN;
+#define HIGH(k) (isnan(high[k]) ? (high[k] = shifted_high(run, r, w, cover * (k) / PIECES * (1 - 2 * U))) : high[k])
+#define LOW(k)                                                                                     \
+    (isnan(low[k]) ? (low[k] = shifted_low(run, p,                                                 \
+                                           fmax(0.0, shortest - cover * (k) / PIECES) *            \
+                                               (1 - 2 * U)))                                       \
+                   : low[k])
+    /* A piece [k0, k1] (in 64ths of D) is proved if HIGH(k0) < LOW(k1). */
+    if (!(HIGH(PIECES) < LOW(PIECES))) return 0;
+    int starts[PIECES], widths[PIECES], count = 1, width = PIECES;
+    starts[0] = 0;
+    widths[0] = PIECES;
+    (void)widths;
+    while (count > 0) {
+        int failed[PIECES], nfailed = 0;
+        for (int i = 0; i < count; i++) {
+            int k0 = starts[i], k1 = k0 + width;
+            if (!(HIGH(k0) < LOW(k1))) failed[nfailed++] = k0;
+        }
+        if (nfailed == 0) return 1;
+        if (width == 1) return 0;
+        width /= 2;
+        count = 0;
+        for (int i = 0; i < nfailed; i++) {
+            int middle = failed[i] + width;
+            if (!(HIGH(middle) < LOW(middle))) return 0;
+            starts[count++] = failed[i];
+            starts[count++] = middle;
+        }
+    }
+#undef HIGH
+#undef LOW
+    return 1;
+}
+
 /* The interval certificate of round `round`, for a run at a per-voter budget b1 against an
  * earlier run at b0 < b1 that made the same purchases in the earlier rounds (docs/pb-rules.md):
  * with the same purchases, every voter's budget is non-decreasing in the per-voter budget, so
@@ -319,6 +434,7 @@ static int interval_round(Run *run, Entry *heap, int *size, Entry *aside, Price 
         const Price *pp = &prices[p];
         int ok = run->previous_exact[r] && pp->exact ? exactly_cheaper(run, winner, p)
                                                       : run->previous_high[r] < pp->low;
+        if (!ok) ok = pieces_certified(run, r, winner, p);
         if (!ok) {
             held = 0;
             break;
@@ -386,6 +502,16 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
         run->record_winner[round - 1] = winner;
         run->record_high[round - 1] = pw->high;
         run->record_exact[round - 1] = (int8_t)pw->exact;
+        {
+            const int32_t *paying = run->supporters + run->offsets[winner];
+            int n = run->offsets[winner + 1] - run->offsets[winner];
+            int32_t at = run->record_start[round - 1];
+            for (int i = 0; i < n; i++) {
+                double low = run->budget[paying[i]] - run->error[paying[i]];
+                run->record_money[at + i] = low > 0 ? low * (1 - 2 * U) : 0.0;
+            }
+            run->record_start[round] = at + n;
+        }
         /* The purchase. */
         alive[winner] = 0;
         bought[(*count)++] = winner;
@@ -449,6 +575,8 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     double per_voter, error;
     Py_buffer offsets, supporters, costs, ranks;
     Py_buffer earlier_winner = {0}, earlier_high = {0}, earlier_exact = {0};
+    Py_buffer earlier_money = {0}, earlier_start = {0};
+    double earlier_per_voter = 0.0, earlier_error = 0.0;
     int has_earlier = 0;
     PyObject *earlier = Py_None;
     if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd|O", &voters, &offsets, &supporters, &costs, &ranks,
@@ -458,17 +586,38 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     Run run = {0};
     int32_t *bought = NULL;
     if (earlier != Py_None) {
-        if (!PyArg_ParseTuple(earlier, "y*y*y*;earlier: (winners, highs, exact)", &earlier_winner,
-                              &earlier_high, &earlier_exact))
+        if (!PyArg_ParseTuple(earlier,
+                              "y*y*y*y*y*dd;earlier: (winners, highs, exact, money, starts, "
+                              "per_voter_budget, error)",
+                              &earlier_winner, &earlier_high, &earlier_exact, &earlier_money,
+                              &earlier_start, &earlier_per_voter, &earlier_error))
             goto release;
         has_earlier = 1;
         if (!check_buffer(&earlier_winner, "earlier winners", "int32", 4) ||
             !check_buffer(&earlier_high, "earlier highs", "float64", 8) ||
             !check_buffer(&earlier_exact, "earlier exact", "int8", 1))
             goto release;
-        if (earlier_high.len / 8 != earlier_winner.len / 4 ||
-            earlier_exact.len != earlier_winner.len / 4) {
+        if (!check_buffer(&earlier_money, "earlier money", "float64", 8) ||
+            !check_buffer(&earlier_start, "earlier starts", "int32", 4))
+            goto release;
+        Py_ssize_t rounds = earlier_winner.len / 4;
+        if (earlier_high.len / 8 != rounds || earlier_exact.len != rounds ||
+            earlier_start.len / 4 != rounds + 1) {
             PyErr_SetString(PyExc_ValueError, "earlier: one item per round in each buffer");
+            goto release;
+        }
+        const int32_t *starts = earlier_start.buf, *winners = earlier_winner.buf;
+        for (Py_ssize_t r = 0; r < rounds; r++) {
+            if (winners[r] < 0 || starts[r] < 0 || starts[r + 1] < starts[r] ||
+                starts[r + 1] > earlier_money.len / 8) {
+                PyErr_Format(PyExc_ValueError, "earlier: round %zd is not a run's record", r);
+                goto release;
+            }
+        }
+        if (!(earlier_per_voter >= 0) || !isfinite(earlier_per_voter) || !(earlier_error >= 0) ||
+            !isfinite(earlier_error) || earlier_per_voter > per_voter) {
+            PyErr_SetString(PyExc_ValueError,
+                            "earlier: its per-voter budget must be finite and not above this one");
             goto release;
         }
     }
@@ -518,14 +667,23 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
         run.previous_high = earlier_high.buf;
         run.previous_exact = earlier_exact.buf;
         run.previous_rounds = (int)(earlier_winner.len / 4);
+        run.previous_money = earlier_money.buf;
+        run.previous_start = earlier_start.buf;
+        run.previous_per_voter = earlier_per_voter;
+        run.previous_error = earlier_error;
     }
+    run.own_error = error;
+    run.record_money = malloc(sizeof(double) * (size_t)(entries + 1));
+    run.record_start = calloc((size_t)projects + 2, sizeof(int32_t));
+    run.zeros = calloc((size_t)widest + 1, sizeof(double));
     run.record_winner = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     run.record_high = malloc(sizeof(double) * (size_t)(projects + 1));
     run.record_exact = malloc((size_t)projects + 1);
-    run.scratch = malloc(sizeof(double) * 3 * (size_t)(widest + 1));
+    run.scratch = malloc(sizeof(double) * 5 * (size_t)(widest + 1));
     bought = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     if (!run.budget || !run.error || !run.scratch || !bought || !run.record_winner ||
-        !run.record_high || !run.record_exact) {
+        !run.record_high || !run.record_exact || !run.record_money || !run.record_start ||
+        !run.zeros) {
         PyErr_NoMemory();
         goto release;
     }
@@ -553,11 +711,17 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     }
     /* The interval holds only if every round of both runs is certified. */
     int interval = has_earlier && run.interval_rounds == count && count == run.previous_rounds;
-    result = Py_BuildValue("(Ny#y#y#O)", purchases, (const char *)run.record_winner,
+    result = Py_BuildValue("(Ny#y#y#y#y#O)", purchases, (const char *)run.record_winner,
                            (Py_ssize_t)(4 * count), (const char *)run.record_high,
                            (Py_ssize_t)(8 * count), (const char *)run.record_exact,
-                           (Py_ssize_t)count, interval ? Py_True : Py_False);
+                           (Py_ssize_t)count, (const char *)run.record_money,
+                           (Py_ssize_t)(8 * run.record_start[count]),
+                           (const char *)run.record_start, (Py_ssize_t)(4 * (count + 1)),
+                           interval ? Py_True : Py_False);
 release:
+    free(run.record_money);
+    free(run.record_start);
+    free(run.zeros);
     free(run.record_winner);
     free(run.record_high);
     free(run.record_exact);
@@ -572,6 +736,8 @@ release:
     if (earlier_winner.obj) PyBuffer_Release(&earlier_winner);
     if (earlier_high.obj) PyBuffer_Release(&earlier_high);
     if (earlier_exact.obj) PyBuffer_Release(&earlier_exact);
+    if (earlier_money.obj) PyBuffer_Release(&earlier_money);
+    if (earlier_start.obj) PyBuffer_Release(&earlier_start);
     return result;
 }
 

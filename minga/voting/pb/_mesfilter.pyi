@@ -9,7 +9,7 @@ def run(
     cardinality: bool,
     per_voter_budget: float,
     error: float,
-    earlier: tuple[Buffer, Buffer, Buffer] | None = None,
+    earlier: tuple[Buffer, Buffer, Buffer, Buffer, Buffer, float, float] | None = None,
     /,
-) -> tuple[list[int], bytes, bytes, bytes, bool] | None: ...
+) -> tuple[list[int], bytes, bytes, bytes, bytes, bytes, bool] | None: ...
 def last_failure() -> tuple[int, int, int, str] | None: ...

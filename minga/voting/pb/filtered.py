@@ -13,6 +13,7 @@ from array import array
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import ModuleType
+from typing import NamedTuple
 
 from minga.voting.pb.prepared import Prepared
 
@@ -75,20 +76,33 @@ class Filter:
         )
         if found is None:
             return None
-        bought, winners, highs, exact, interval = found
-        record = (array("i"), array("d"), array("b"))
-        record[0].frombytes(winners)
-        record[1].frombytes(highs)
-        record[2].frombytes(exact)
+        bought, winners, highs, exact, money, starts, interval = found
+        record = Record(array("i"), array("d"), array("b"), array("d"), array("i"), b, error)
+        record.winners.frombytes(winners)
+        record.highs.frombytes(highs)
+        record.exact.frombytes(exact)
+        record.money.frombytes(money)
+        record.starts.frombytes(starts)
         return FilterRun(per_voter_budget, [*self.free, *bought], record, interval)
+
+
+class Record(NamedTuple):
+    """What a run leaves for a later run at a larger budget to certify the interval between."""
+
+    winners: array[int]  # per round
+    highs: array[float]  # per round: an upper bound on the winner's rho
+    exact: array[int]  # per round: 1 if that rho was exactly cost / supporters
+    money: array[float]  # the winners' supporters' money before paying (lower bounds)
+    starts: array[int]  # round r's are money[starts[r]:starts[r + 1]]
+    per_voter_budget: float
+    error: float  # a bound on |per_voter_budget - the exact one|
 
 
 @dataclass(frozen=True)
 class FilterRun:
     per_voter_budget: Fraction
     purchases: list[int]  # as the exact rule's run lists them (zero-cost projects first)
-    # Per round: the winner, a bound on its rho, whether exact (for a run at a larger budget).
-    record: tuple[array[int], array[float], array[int]] = field(repr=False)
+    record: Record = field(repr=False)
     # Against the `earlier` run given: the same purchases at every budget in between.
     interval: bool = False
 

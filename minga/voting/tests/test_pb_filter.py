@@ -144,15 +144,20 @@ def test_intervals_are_certified_on_budapest_2024_and_hold_step_by_step():
     assert first is not None
 
     twenty = fast.run(start + 20, first)
+    # Only the finer certificate (the interval in 64 pieces) proves this one: the coarse test
+    # compares the winner's price at step 0 with the others' at step 100.
+    hundred = fast.run(start + 100, first)
     # Its purchase sequence changes first at step 192 (found step by step).
     across = fast.run(start + 192, first)
 
     assert twenty is not None and twenty.interval
+    assert hundred is not None and hundred.interval
     assert across is not None and not across.interval
     assert across.purchases != first.purchases
-    for step in range(21):
+    for step in range(101):
         assert fast.purchases(start + step) == first.purchases
     assert mes.run(prepared, start + 13).selected == first.purchases
+    assert mes.run(prepared, start + 97).selected == first.purchases
 
 
 def test_an_exact_tie_goes_to_the_smaller_id_compared_as_a_string():
