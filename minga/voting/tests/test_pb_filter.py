@@ -108,6 +108,28 @@ def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
             3,
             6,
         ),
+        # Proved only piece by piece, if at all (the finer certificate): a mutant that lets the
+        # winner's money grow twice as fast with the budget certifies it.
+        (
+            21,
+            {"0": 57, "1": 17, "2": 20, "3": 41, "4": 67, "5": 47},
+            [
+                "4 1 2 5 3",
+                "0 3 1 2 5 4",
+                "0 1 5 4 2",
+                "2 5 1",
+                "3 0 4",
+                "5",
+                "0 4 1 2",
+                "1 4 3 0 5",
+                "4 3 0",
+                "1 0 3 2",
+                "2 5 4 0 1",
+                "1",
+            ],  # fmt: skip
+            19,
+            24,
+        ),
         # Compared by bounds: projects 1 and 5 are bought in the other order at step 6.
         (
             20,
