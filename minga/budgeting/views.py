@@ -21,6 +21,7 @@ from minga.territories.selectors import territory_descendants
 from . import services
 from .formatting import explanation_text, money_cents
 from .forms import (
+    MAX_UNITS,
     ClaimForm,
     CsvUploadForm,
     ProcessForm,
@@ -213,6 +214,21 @@ def _budget_lines(text: str, form: Form) -> list[tuple[int, str, str, str]]:
     return lines
 
 
+def _budget_units(number: int, amount: str) -> tuple[int, str]:
+    """A budget line's amount in whole units, or the error naming the line ("" if none)."""
+    # isdecimal, not isdigit: "²" is a digit that int() cannot read.
+    if not amount.isdecimal():
+        return 0, _("línea %(n)d: el monto debe ser un número entero.") % {"n": number}
+    # Digit by digit to ASCII, without leading zeros, so that the length is the magnitude:
+    # int() refuses a string of more than sys.get_int_max_str_digits() digits (4,300 by default).
+    digits = "".join(str(int(digit)) for digit in amount).lstrip("0") or "0"
+    # Stored in cents, the amount must fit the database's 64-bit integers (beyond them SQLite
+    # raised OverflowError, a 500).
+    if len(digits) > len(str(MAX_UNITS)) or int(digits) > MAX_UNITS:
+        return 0, _("línea %(n)d: el monto es demasiado grande.") % {"n": number}
+    return int(digits), ""
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def process_new(request: HttpRequest) -> HttpResponse:
@@ -242,16 +258,16 @@ def process_new(request: HttpRequest) -> HttpResponse:
                 )
                 for number, code, name, amount in budget_lines:
                     place = territory_of(country_code=territory.country_code, code=code)
-                    # isdecimal, not isdigit: "²" is a digit that int() cannot read.
-                    if place is None or not amount.isdecimal():
+                    if place is None:
                         form.add_error(
                             "budgets",
                             _("línea %(n)d: no existe el territorio «%(code)s».")
-                            % {"n": number, "code": code}
-                            if place is None
-                            else _("línea %(n)d: el monto debe ser un número entero.")
-                            % {"n": number},
+                            % {"n": number, "code": code},
                         )
+                        raise _Refused
+                    units, error = _budget_units(number, amount)
+                    if error:
+                        form.add_error("budgets", error)
                         raise _Refused
                     try:
                         services.budget_create(
@@ -259,7 +275,7 @@ def process_new(request: HttpRequest) -> HttpResponse:
                             process=process,
                             territory=place,
                             name=name,
-                            amount_cents=int(amount) * UNIT_CENTS,
+                            amount_cents=units * UNIT_CENTS,
                             now=now,
                         )
                     except services.BudgetingError as exc:
@@ -278,7 +294,13 @@ def process_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Proceso creado."))
             return redirect("budgeting:process", slug=process.slug)
-    return render(request, "budgeting/process_new.html", {"form": form})
+    # A POST that reaches here was refused.
+    return render(
+        request,
+        "budgeting/process_new.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 _PROCESS_FIELDS = (

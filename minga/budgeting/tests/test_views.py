@@ -7,7 +7,17 @@ from django.test import Client
 
 from minga.accounts.middleware import SESSION_KEY
 from minga.budgeting import services, views
-from minga.budgeting.models import Ballot, CensusEntry, Process, Project, VoterRecord
+from minga.budgeting.forms import MAX_UNITS
+from minga.budgeting.models import (
+    Ballot,
+    Budget,
+    Category,
+    CensusEntry,
+    Process,
+    Project,
+    VoterRecord,
+)
+from minga.core.models import AuditEvent
 
 from .helpers import AT, World, cedula, make_official, make_user
 from .test_services import vote_scenario
@@ -331,14 +341,18 @@ def _new_process_data(world: World, budgets: str) -> dict[str, object]:
     }
 
 
-def test_an_official_opens_a_process_with_its_budgets_and_categories(monkeypatch):
-    world = World()
+def _open_process(monkeypatch, world: World, budgets: str):
+    """Cotacachi's official posts the new-process form with these budget lines."""
     at(monkeypatch, "review")
     client = signed_in(world.official, second_factor=True)
+    return client.post("/budgeting/processes/new/", _new_process_data(world, budgets))
 
-    response = client.post(
-        "/budgeting/processes/new/",
-        _new_process_data(world, "100350;Cotacachi urbana;80000\n100351;Apuela;40000\n"),
+
+def test_an_official_opens_a_process_with_its_budgets_and_categories(monkeypatch):
+    world = World()
+
+    response = _open_process(
+        monkeypatch, world, "100350;Cotacachi urbana;80000\n100351;Apuela;40000\n"
     )
 
     process = Process.objects.get(slug="pp-2027")
@@ -352,15 +366,12 @@ def test_an_official_opens_a_process_with_its_budgets_and_categories(monkeypatch
 
 def test_a_new_process_with_a_bad_budget_line_creates_nothing(monkeypatch):
     world = World()
-    at(monkeypatch, "review")
-    client = signed_in(world.official, second_factor=True)
 
-    response = client.post(
-        "/budgeting/processes/new/",
-        _new_process_data(world, "100350;Cotacachi urbana;80000\n100150;Ibarra;40000\n"),
+    response = _open_process(
+        monkeypatch, world, "100350;Cotacachi urbana;80000\n100150;Ibarra;40000\n"
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert (
         "línea 2: El territorio del presupuesto debe estar dentro del territorio del proceso."
         in response.text
@@ -368,20 +379,43 @@ def test_a_new_process_with_a_bad_budget_line_creates_nothing(monkeypatch):
     assert not Process.objects.filter(slug="pp-2027").exists()
 
 
-def test_a_budget_amount_in_superscript_digits_is_refused_naming_its_line(monkeypatch):
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [
+        # "²" passes str.isdigit() but int() cannot read it.
+        ("4²", "línea 2: el monto debe ser un número entero."),
+        # Its cents overflow the database's 64-bit integers.
+        (str(10**20), "línea 2: el monto es demasiado grande."),
+        # The first amount whose cents do not fit.
+        (str(MAX_UNITS + 1), "línea 2: el monto es demasiado grande."),
+        # Longer than int() reads (sys.get_int_max_str_digits), with and without leading zeros.
+        ("1" * 5000, "línea 2: el monto es demasiado grande."),
+        ("0" * 5000 + str(MAX_UNITS + 1), "línea 2: el monto es demasiado grande."),
+    ],
+)
+def test_a_budget_amount_the_database_cannot_hold_is_refused_naming_its_line(
+    monkeypatch, amount, error
+):
     world = World()
-    at(monkeypatch, "review")
-    client = signed_in(world.official, second_factor=True)
+    before = [m.objects.count() for m in (Process, Budget, Category, AuditEvent)]
 
-    # "²" passes str.isdigit() but int() cannot read it.
-    response = client.post(
-        "/budgeting/processes/new/",
-        _new_process_data(world, "100350;Cotacachi urbana;80000\n100351;Apuela;4²\n"),
+    response = _open_process(
+        monkeypatch, world, f"100350;Cotacachi urbana;80000\n100351;Apuela;{amount}\n"
     )
 
-    assert response.status_code == 200
-    assert "línea 2: el monto debe ser un número entero." in response.text
+    assert response.status_code == 400
+    assert error in response.text
     assert not Process.objects.filter(slug="pp-2027").exists()
+    assert [m.objects.count() for m in (Process, Budget, Category, AuditEvent)] == before
+
+
+def test_the_largest_budget_amount_the_database_holds_is_accepted(monkeypatch):
+    world = World()
+
+    response = _open_process(monkeypatch, world, f"100350;Cotacachi urbana;00{MAX_UNITS}\n")
+
+    assert response.status_code == 302
+    assert Process.objects.get(slug="pp-2027").budgets.get().amount_cents == MAX_UNITS * 100
 
 
 def test_a_resident_may_not_open_a_process(monkeypatch):
