@@ -130,6 +130,26 @@ def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
             19,
             24,
         ),
+        # The same, for a mutant that takes twice the rest of the interval off the other's money.
+        (
+            63,
+            {"0": 66, "1": 78, "2": 16, "3": 44, "4": 59, "5": 64, "6": 50},
+            [
+                "4",
+                "2 5 4 3 0 1",
+                "6 0 5",
+                "2 3 6",
+                "2 1 0 6 4",
+                "1 5 0",
+                "0 1",
+                "4 0 1",
+                "4 5 6 2 3 1 0",
+                "3",
+                "3 6 5",
+            ],  # fmt: skip
+            6,
+            9,
+        ),
         # Compared by bounds: projects 1 and 5 are bought in the other order at step 6.
         (
             20,
