@@ -58,6 +58,7 @@ from .selectors import (
     projects_of,
     projects_to_review,
     public_voter_id,
+    receipt_lookup,
     receipt_sha256,
     result_of,
     results_of,
@@ -726,18 +727,15 @@ def receipt_check(request: HttpRequest, slug: str) -> HttpResponse:
     form = ReceiptCheckForm(request.GET or None)
     found: dict[str, Any] | None = None
     if form.is_bound and form.is_valid():
-        code = form.cleaned_data["receipt"]
-        for budget in budgets_of(process):
-            ballot = ballot_by_receipt(budget, receipt=code)
-            if ballot is not None:
-                chosen = set(ballot_project_ids(ballot))
-                found = {
-                    "budget": budget,
-                    "voter_id": public_voter_id(ballot.receipt_sha256),
-                    "projects": [p for p in ballot_projects(budget) if p.pk in chosen],
-                    "published": result_of(budget) is not None,
-                }
-                break
+        held = receipt_lookup(process, receipt=form.cleaned_data["receipt"])
+        if held is not None:
+            chosen = set(held.project_ids)
+            found = {
+                "budget": held.budget,
+                "voter_id": held.voter_id,
+                "projects": [p for p in ballot_projects(held.budget) if p.pk in chosen],
+                "published": held.published,
+            }
         if found is None:
             form.add_error("receipt", _("Ninguna papeleta de este proceso tiene ese código."))
     return render(
