@@ -636,7 +636,7 @@ def meeting_attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
     members = {m.pk: m for m in selectors.members_at(meeting=meeting)}
     chosen, error, notice = [], "", ""
     for value in request.POST.getlist("present"):
-        if not value.isdigit() or int(value) not in members:
+        if not value.isdecimal() or int(value) not in members:
             error = _("Asistencia: «%(v)s» no es un miembro.") % {"v": value}
             break
         chosen.append(members[int(value)])

@@ -1180,7 +1180,7 @@ def _strict_int(value: object) -> int:
 
 
 def _strict_id(value: object) -> int:
-    if not isinstance(value, str) or not value.isdigit():
+    if not isinstance(value, str) or not value.isdecimal():
         raise ValueError(f"{value!r} is not a string of decimal digits")
     return int(value)
 

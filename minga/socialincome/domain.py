@@ -88,7 +88,7 @@ def add_months(day: date, months: int) -> date:
 def parse_period(text: str) -> date:
     """`YYYY-MM` to the first day of that month; ValueError names what is wrong."""
     parts = text.strip().split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
+    if len(parts) != 2 or not all(p.isdecimal() for p in parts) or len(parts[0]) != 4:
         raise ValueError(f"period: {text!r} is not a month written YYYY-MM")
     year, month = int(parts[0]), int(parts[1])
     if not 1 <= month <= 12:

@@ -660,7 +660,7 @@ def _income_cents(text: str) -> int:
     if not raw:
         raise ValueError(_("falta el ingreso"))
     whole, _sep, frac = raw.partition(".")
-    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 2:
+    if not whole.isdecimal() or (frac and not frac.isdecimal()) or len(frac) > 2:
         raise ValueError(_("no es un importe (ej. 350.00)"))
     return int(whole) * 100 + int((frac + "00")[:2])
 
@@ -1996,7 +1996,7 @@ def settlement_results_import(*, actor: Any, data: bytes, now: datetime) -> dict
             continue
         raw_id = cells[0].strip() if cells else ""
         status = cells[1].strip().lower() if len(cells) > 1 else ""
-        if not raw_id.isdigit():
+        if not raw_id.isdecimal():
             errors.append(LineError(line, "id", _("no es un identificador de pago")))
             continue
         item = Settlement.objects.filter(transfer_id=id_text(int(raw_id))).first()

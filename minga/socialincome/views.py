@@ -339,7 +339,7 @@ def _posted_change(request: HttpRequest, programme: Programme) -> ParameterChang
     raw = request.POST.get("change", "")
     change = (
         selectors.parameter_change_by_id(programme=programme, change_id=int(raw))
-        if raw.isdigit()
+        if raw.isdecimal()
         else None
     )
     if change is None:

@@ -478,7 +478,10 @@ def test_attendance_sent_by_htmx_answers_with_the_live_part_of_the_page(client, 
     assert selectors.meeting_quorum(meeting=meeting).present_total == 6
 
 
-def test_a_refused_htmx_attendance_shows_the_error_and_changes_nothing(client, world, counted):
+@pytest.mark.parametrize("value", ["x", "²"])  # "²" passes str.isdigit(), not int()
+def test_a_refused_htmx_attendance_shows_the_error_and_changes_nothing(
+    client, world, counted, value
+):
     meeting = services.meeting_create(
         actor=world.official, council=counted.term.council, title="S", starts_at=MEETING_AT, now=NOW
     )
@@ -487,12 +490,12 @@ def test_a_refused_htmx_attendance_shows_the_error_and_changes_nothing(client, w
 
     response = client.post(
         reverse("councils:attendance", args=[meeting.pk]),
-        {"present": ["x"]},
+        {"present": [value]},
         HTTP_HX_REQUEST="true",
     )
 
     assert response.status_code == 200
-    assert "Asistencia: «x» no es un miembro." in response.content.decode()
+    assert f"Asistencia: «{value}» no es un miembro." in response.content.decode()
     assert snapshot() == before
 
 

@@ -157,14 +157,16 @@ def test_a_bad_bank_answer_is_refused_whole_with_line_numbers(redeemed):
         actor="t", programme=redeemed.programme, until=UNTIL, now=NOW
     )
     good = int(batch.items.first().transfer_id)
-    answer = f"id,status\n{good},ACSC\n123,ACSC\n{good},maybe\n"
+    # "²" passes str.isdigit() but not int(): it must be a line error, not a crash.
+    answer = f"id,status\n{good},ACSC\n123,ACSC\n{good},maybe\n²,ACSC\n"
     journal = ledger.ledger_head().transfers_count
 
     with pytest.raises(services.SettlementResultRefused) as info:
         services.settlement_results_import(actor="t", data=answer.encode(), now=NOW)
 
     assert info.value.message == (
-        "línea 3, id: no corresponde a ningún pago; línea 4, id: repetido"
+        "línea 3, id: no corresponde a ningún pago; línea 4, id: repetido; "
+        "línea 5, id: no es un identificador de pago"
     )
     assert ledger.ledger_head().transfers_count == journal
     assert set(batch.items.values_list("status", flat=True)) == {"pending"}

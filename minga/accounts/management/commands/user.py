@@ -63,7 +63,7 @@ class Command(BaseCommand):
                     _("--territory: no existe el territorio %(t)s.") % {"t": options["territory"]}
                 )
         if options["organization"]:
-            if not options["organization"].isdigit():
+            if not options["organization"].isdecimal():
                 raise self._fail(_("--organization: debe ser el número de la organización."))
             organization = organization_by_id(organization_id=int(options["organization"]))
             if organization is None:

@@ -23,7 +23,7 @@ from minga.ledger import selectors, services
 
 def _since(value: str) -> int:
     text = value.strip()
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     try:
         parsed = datetime.fromisoformat(text)
