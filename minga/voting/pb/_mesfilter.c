@@ -362,36 +362,46 @@ static double shifted_low(Run *run, int p, double shift) {
     return price.low;
 }
 
+/* The winner's bound at the k-th 64th of [0, cover] (the t there, rounded down), computed
+ * once per k. */
+static double high_at(Run *run, int r, int w, double cover, double *high, int k) {
+    if (isnan(high[k])) high[k] = shifted_high(run, r, w, cover * k / PIECES * (1 - 2 * U));
+    return high[k];
+}
+
+/* The other's bound at the k-th 64th: its money at b1 less what is left of the interval (the
+ * interval's lower bound `shortest` less t, rounded down), computed once per k. */
+static double low_at(Run *run, int p, double shortest, double cover, double *low, int k) {
+    if (isnan(low[k]))
+        low[k] = shifted_low(run, p, fmax(0.0, shortest - cover * k / PIECES) * (1 - 2 * U));
+    return low[k];
+}
+
 static int pieces_certified(Run *run, int r, int w, int p) {
     if (run->previous_money == NULL) return 0;
     /* The record must be of this election: one amount per supporter of the winner. */
     if (run->previous_start[r + 1] - run->previous_start[r] !=
         run->offsets[w + 1] - run->offsets[w])
         return 0;
-    /* D covers b1 - b0 from above; the shift uses a lower bound on it. */
+    /* `cover` bounds b1 - b0 from above, `shortest` from below. */
     double gap = run->per_voter - run->previous_per_voter;
     double slack = run->own_error + run->previous_error + 4 * U * run->per_voter;
     double cover = (gap + slack) * (1 + 2 * U), shortest = gap - slack;
     if (!(shortest > 0)) return 0;
     double high[PIECES + 1], low[PIECES + 1];
     for (int k = 0; k <= PIECES; k++) high[k] = low[k] = NAN;
-#define HIGH(k) (isnan(high[k]) ? (high[k] = shifted_high(run, r, w, cover * (k) / PIECES * (1 - 2 * U))) : high[k])
-#define LOW(k)                                                                                     \
-    (isnan(low[k]) ? (low[k] = shifted_low(run, p,                                                 \
-                                           fmax(0.0, shortest - cover * (k) / PIECES) *            \
-                                               (1 - 2 * U)))                                       \
-                   : low[k])
-    /* A piece [k0, k1] (in 64ths of D) is proved if HIGH(k0) < LOW(k1). */
-    if (!(HIGH(PIECES) < LOW(PIECES))) return 0;
-    int starts[PIECES], widths[PIECES], count = 1, width = PIECES;
+    /* A piece [k0, k1] (in 64ths of cover) is proved if the winner's bound at k0 is below the
+     * other's at k1. At the upper end, the winner's bound must be below the other's own. */
+#define BEATS(k0, k1)                                                                          \
+    (high_at(run, r, w, cover, high, k0) < low_at(run, p, shortest, cover, low, k1))
+    if (!BEATS(PIECES, PIECES)) return 0;
+    /* The pieces still to prove, all of width `width`, by their first 64th. */
+    int starts[PIECES], count = 1, width = PIECES;
     starts[0] = 0;
-    widths[0] = PIECES;
-    (void)widths;
-    while (count > 0) {
+    for (;;) {
         int failed[PIECES], nfailed = 0;
         for (int i = 0; i < count; i++) {
-            int k0 = starts[i], k1 = k0 + width;
-            if (!(HIGH(k0) < LOW(k1))) failed[nfailed++] = k0;
+            if (!BEATS(starts[i], starts[i] + width)) failed[nfailed++] = starts[i];
         }
         if (nfailed == 0) return 1;
         if (width == 1) return 0;
@@ -399,14 +409,13 @@ static int pieces_certified(Run *run, int r, int w, int p) {
         count = 0;
         for (int i = 0; i < nfailed; i++) {
             int middle = failed[i] + width;
-            if (!(HIGH(middle) < LOW(middle))) return 0;
+            /* Where the bounds cross at a single point, no piece through it can pass. */
+            if (!BEATS(middle, middle)) return 0;
             starts[count++] = failed[i];
             starts[count++] = middle;
         }
     }
-#undef HIGH
-#undef LOW
-    return 1;
+#undef BEATS
 }
 
 /* The interval certificate of round `round`, for a run at a per-voter budget b1 against an
