@@ -60,22 +60,25 @@ print(json.dumps({"parse_s": parse_s, "rule_s": rule_s, "selected": selected}))
 
 PABUTOOLS = """
 import json, sys, time
-from pabutools.election import parse_pabulib, Cost_Sat
+from pabutools.election import parse_pabulib, Additive_Cardinal_Sat, Cost_Sat
+from pabutools.election.profile import AbstractCardinalProfile
 from pabutools.rules import (
     greedy_utilitarian_welfare, method_of_equal_shares, completion_by_rule_combination)
 path, step = sys.argv[1], sys.argv[2]
 t = time.perf_counter(); instance, profile = parse_pabulib(path); parse_s = time.perf_counter() - t
+# Cumulative and scoring ballots: the scores are the satisfaction, in Minga as in pabutools.
+sat = Additive_Cardinal_Sat if isinstance(profile, AbstractCardinalProfile) else Cost_Sat
 t = time.perf_counter()
 if step == "parse":
     out = []
 elif step == "greedy":
-    out = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
+    out = greedy_utilitarian_welfare(instance, profile, sat_class=sat)
 elif step == "mes":
-    out = method_of_equal_shares(instance, profile, sat_class=Cost_Sat)
+    out = method_of_equal_shares(instance, profile, sat_class=sat)
 else:
-    mes = {"sat_class": Cost_Sat, "voter_budget_increment": 1}
+    mes = {"sat_class": sat, "voter_budget_increment": 1}
     out = completion_by_rule_combination(instance, profile,
-        [method_of_equal_shares, greedy_utilitarian_welfare], [mes, {"sat_class": Cost_Sat}])
+        [method_of_equal_shares, greedy_utilitarian_welfare], [mes, {"sat_class": sat}])
 rule_s = time.perf_counter() - t
 print(json.dumps({"parse_s": parse_s, "rule_s": rule_s, "selected": [p.name for p in out]}))
 """
@@ -121,13 +124,7 @@ def same(
     if step == "parse" or minga is None:
         return ""
     if peer is not None:
-        if minga["selected"] == peer["selected"]:
-            return "yes"
-        # pabutools' add1 completion lists its outcome in an order that changes between
-        # processes (its runs over sets of projects); the outcome itself is the set.
-        ours, theirs = minga["selected"], peer["selected"]
-        assert isinstance(ours, list) and isinstance(theirs, list)
-        return "yes (set)" if sorted(ours) == sorted(theirs) else "NO"
+        return "yes" if minga["selected"] == peer["selected"] else "NO"
     stored = REFERENCES / name.replace(".pb", ".json")
     if stored.exists():
         outcomes = json.loads(stored.read_text(encoding="utf-8"))["outcomes"]
