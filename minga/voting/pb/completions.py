@@ -23,6 +23,7 @@ literal implementation."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -145,13 +146,44 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
     step is taken by an exact run, and the next one without looking ahead (an exact run has no
     record to certify against). The final step's exact run is left to the caller, who must
     find there what the filter found. None: the filter gave up too often (see _GIVE_UPS)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return _filtered_search(prepared, stop, fast, _Speculation(fast, pool))
+
+
+class _Speculation:
+    """Filtered runs, with one computed ahead on a second thread: the run the search would ask
+    for next if the one it asks for now fails to certify (the C runs release the GIL, so the
+    two take both cores). A run is MES at its budget whichever thread computes it; one that
+    the search does not ask for is computed in vain, never used wrongly."""
+
+    def __init__(self, fast: Filter, pool: ThreadPoolExecutor) -> None:
+        self.fast, self.pool = fast, pool
+        # (per-voter budget, the earlier run or None) -> the run being computed
+        self.ahead: dict[Fraction, tuple[FilterRun | None, Future[FilterRun | None]]] = {}
+        self.computed = 0
+
+    def run(self, budget: Fraction, earlier: FilterRun | None) -> FilterRun | None:
+        found = self.ahead.pop(budget, None)
+        if found is not None and found[0] is earlier:
+            return found[1].result()
+        self.computed += 1
+        return self.fast.run(budget, earlier)
+
+    def compute_ahead(self, budget: Fraction, earlier: FilterRun | None) -> None:
+        if budget not in self.ahead:
+            self.computed += 1
+            self.ahead[budget] = (earlier, self.pool.submit(self.fast.run, budget, earlier))
+
+
+def _filtered_search(
+    prepared: Prepared, stop: Add1Stop, fast: Filter, speculation: _Speculation
+) -> Add1Result | None:
     start = prepared.budget / prepared.voters
-    gave_up, step, runs = 0, 0, 0
+    gave_up, step = 0, 0
 
     def single(step: int) -> FilterRun | list[int]:
-        nonlocal gave_up, runs
-        runs += 1
-        found = fast.run(start + step)
+        nonlocal gave_up
+        found = speculation.run(start + step, None)
         if found is None:
             gave_up += 1
             return mes.run(prepared, start + step).selected
@@ -164,7 +196,7 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
     above: list[tuple[int, FilterRun]] = []  # uncertified runs ahead, nearest last
     look = _LookAhead()
     while not _stops(prepared, stop, purchases(current)):
-        if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > runs:
+        if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > speculation.computed:
             return None
         if above and above[-1][0] == step + 1:
             following: FilterRun | list[int] = above.pop()[1]
@@ -176,8 +208,12 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
                 following = single(target)
             else:
                 assert isinstance(current, FilterRun)
-                runs += 1
-                tried = fast.run(start + target, current)
+                # If this look-ahead fails, the search halves the gap to it next.
+                fallback = step + (target - step) // 2
+                speculation.compute_ahead(
+                    start + fallback, current if fallback > step + 1 else None
+                )
+                tried = speculation.run(start + target, current)
                 if tried is not None and tried.interval:
                     look.certified(step, target, bool(above))
                     step, current = target, tried
@@ -194,7 +230,7 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
             break
         step, current = step + 1, following
     # The caller's exact run of this step (tally's explained run, or `run`) checks the purchases.
-    return Add1Result(prepared, start + step, purchases(current), step, runs)
+    return Add1Result(prepared, start + step, purchases(current), step, speculation.computed)
 
 
 def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:
