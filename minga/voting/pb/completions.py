@@ -19,7 +19,11 @@ tried at twice that jump, until the next step is reached, whose run is then take
 one-unit-at-a-time definition takes it (a run one step ahead is neither certified nor
 recorded). Every run it keeps is MES at exactly its step's budget (a guided run equals a plain
 one, prices included), so the result is that of the definition, which the tests check against a
-literal implementation."""
+literal implementation.
+
+With the compiled filter (filtered.py; approval ballots with whole costs), the same search runs
+over filtered runs, whose own interval certificate plays the part of `certify`, and only the
+final step is run exactly (by the caller). See _add1_filtered."""
 
 from __future__ import annotations
 
@@ -154,17 +158,20 @@ class _Speculation:
     """Filtered runs, with one computed ahead on a second thread: the run the search would ask
     for next if the one it asks for now fails to certify (the C runs release the GIL, so the
     two take both cores). A run is MES at its budget whichever thread computes it; one that
-    the search does not ask for is computed in vain, never used wrongly."""
+    the search does not ask for is computed in vain, never used wrongly. Runs computed ahead
+    that can no longer be asked for are let go (`forget`): a run holds its record (every
+    winner's supporters' money), megabytes on the largest elections."""
 
     def __init__(self, fast: Filter, pool: ThreadPoolExecutor) -> None:
         self.fast, self.pool = fast, pool
-        # (per-voter budget, the earlier run or None) -> the run being computed
+        # Per-voter budget -> (the earlier run it is certified against, or None; its future).
         self.ahead: dict[Fraction, tuple[FilterRun | None, Future[FilterRun | None]]] = {}
         self.computed = 0
 
     def run(self, budget: Fraction, earlier: FilterRun | None) -> FilterRun | None:
-        found = self.ahead.pop(budget, None)
+        found = self.ahead.get(budget)
         if found is not None and found[0] is earlier:
+            del self.ahead[budget]
             return found[1].result()
         self.computed += 1
         return self.fast.run(budget, earlier)
@@ -173,6 +180,13 @@ class _Speculation:
         if budget not in self.ahead:
             self.computed += 1
             self.ahead[budget] = (earlier, self.pool.submit(self.fast.run, budget, earlier))
+
+    def forget(self, reached: Fraction, current: FilterRun | list[int]) -> None:
+        """Lets go of the runs at budgets already reached, and of those certified against a run
+        that is no longer the current one (the search asks only against the current run)."""
+        for budget, (earlier, _future) in list(self.ahead.items()):
+            if budget <= reached or (earlier is not None and earlier is not current):
+                del self.ahead[budget]
 
 
 def _filtered_search(
@@ -198,6 +212,7 @@ def _filtered_search(
     while not _stops(prepared, stop, purchases(current)):
         if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > speculation.computed:
             return None
+        speculation.forget(start + step, current)
         if above and above[-1][0] == step + 1:
             following: FilterRun | list[int] = above.pop()[1]
             look.certified_jump = 0

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import shared_path
 from minga.voting.pabulib import parse_file
-from minga.voting.pb import Options, mes, tally
+from minga.voting.pb import Options, completions, mes, tally
 from minga.voting.pb import filtered as filtered_module
 from minga.voting.pb.completions import add1
 from minga.voting.pb.filtered import compile_filter
@@ -288,3 +288,21 @@ def test_a_negative_or_infinite_budget_is_refused():
     for budget, error in ((-1.0, 0.0), (float("inf"), 0.0), (1.0, float("nan"))):
         with pytest.raises(ValueError, match="finite, not negative"):
             extension.run(1, *arrays, False, budget, error)
+
+
+def test_runs_computed_ahead_are_let_go_once_they_cannot_be_used(monkeypatch):
+    # Each holds its record (megabytes on Budapest 2024): kept, they took 1.6 GB there.
+    instance, profile = parse_file(shared_path("pabulib", "Poland_Warszawa_2017_Praga-Polnoc.pb"))
+    prepared = prepare(instance, profile, "cost")
+    held: list[int] = []
+    forget = completions._Speculation.forget
+
+    def counting(self, reached, current):
+        forget(self, reached, current)
+        held.append(len(self.ahead))
+
+    monkeypatch.setattr(completions._Speculation, "forget", counting)
+    result = add1(prepared, stop="exhaustive")
+
+    assert result.steps == 301 and len(held) > 50
+    assert max(held) <= 2
