@@ -8,6 +8,7 @@ councils' priority needs, reviewing proposals, importing the census and uploadin
 the progress of funded projects. Every write calls one service; a refusal is a 4xx naming the
 field at fault and changes nothing."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -56,10 +57,10 @@ resident = [TokenAuth([Role.RESIDENT]), session_auth]
 
 # A database id: anything beyond a 63-bit integer cannot exist (and would overflow PostgreSQL's
 # bigint before the lookup could say so).
-Id = Annotated[int, Field(gt=0, lt=2**63)]
+Id = Annotated[int, Field(gt=0, le=services.BIGINT_MAX)]
 # Amounts in cents, bounded by what a bigint column holds; the services check the rest (whole
 # currency units, within the budget, not negative).
-Cents = Annotated[int, Field(gt=-(2**63), lt=2**63)]
+Cents = Annotated[int, Field(ge=-services.BIGINT_MAX, le=services.BIGINT_MAX)]
 
 
 class ErrorOut(Schema):
@@ -433,7 +434,9 @@ def _results_out(process: Process) -> list[dict[str, Any]]:
 def get_ballots(request: HttpRequest, slug: str, budget_id: int) -> HttpResponse:
     process = _process(slug)
     # Ids beyond a 63-bit integer cannot exist (and would overflow PostgreSQL's bigint).
-    budget = budget_of(process, budget_id=budget_id) if 0 < budget_id < 2**63 else None
+    budget = (
+        budget_of(process, budget_id=budget_id) if 0 < budget_id <= services.BIGINT_MAX else None
+    )
     if budget is None:
         raise FieldError(404, f"no budget {budget_id} in process {slug!r}", "budget_id")
     result = result_of(budget)
@@ -468,6 +471,14 @@ def _refused(exc: services.BudgetingError, *, otherwise: str) -> FieldError:
         field = _API_FIELDS.get(exc.field, exc.field) or otherwise
     status = 403 if isinstance(exc, services.NotAllowed) else 400
     return FieldError(status, exc.message, field)
+
+
+def _call[T](fn: Callable[..., T], *, otherwise: str, **kwargs: Any) -> T:
+    """Calls a service; its refusal becomes the answer naming the API's field (`_refused`)."""
+    try:
+        return fn(**kwargs)
+    except services.BudgetingError as exc:
+        raise _refused(exc, otherwise=otherwise) from exc
 
 
 def _official_project(request: HttpRequest, slug: str, project_id: int, now: datetime) -> Project:
@@ -519,20 +530,19 @@ def propose(request: HttpRequest, slug: str, payload: ProposalIn) -> Status:
     location = territory_of(country_code=process.territory.country_code, code=payload.location_code)
     if location is None:
         raise FieldError(400, f"no territory {payload.location_code!r}", "location_code")
-    try:
-        project = services.project_propose(
-            actor=request.user,
-            process=process,
-            budget=budget,
-            title=payload.title,
-            description=payload.description,
-            estimated_cost_cents=payload.estimated_cost_cents,
-            location=location,
-            category=category,
-            now=now,
-        )
-    except services.BudgetingError as exc:
-        raise _refused(exc, otherwise="slug") from exc
+    project = _call(
+        services.project_propose,
+        otherwise="slug",
+        actor=request.user,
+        process=process,
+        budget=budget,
+        title=payload.title,
+        description=payload.description,
+        estimated_cost_cents=payload.estimated_cost_cents,
+        location=location,
+        category=category,
+        now=now,
+    )
     return Status(201, _project_out(project))
 
 
@@ -554,17 +564,16 @@ def review(request: HttpRequest, slug: str, project_id: Id, payload: ReviewIn) -
     feasible projects go on the ballot, at the adjusted cost if one is given."""
     now = timezone.now()
     project = _official_project(request, slug, project_id, now)
-    try:
-        reviewed = services.project_review(
-            actor=request.user,
-            project=project,
-            feasible=payload.feasible,
-            reason=payload.reason,
-            adjusted_cost_cents=payload.adjusted_cost_cents,
-            now=now,
-        )
-    except services.BudgetingError as exc:
-        raise _refused(exc, otherwise="project_id") from exc
+    reviewed = _call(
+        services.project_review,
+        otherwise="project_id",
+        actor=request.user,
+        project=project,
+        feasible=payload.feasible,
+        reason=payload.reason,
+        adjusted_cost_cents=payload.adjusted_cost_cents,
+        now=now,
+    )
     return _project_out(reviewed)
 
 
@@ -589,12 +598,14 @@ def census_claim(request: HttpRequest, slug: str, payload: ClaimIn) -> Any:
     the budgets the resident may vote in."""
     now = timezone.now()
     process = _process(slug)
-    try:
-        entry = services.census_claim(
-            actor=request.user, process=process, identifier=payload.identifier, now=now
-        )
-    except services.BudgetingError as exc:
-        raise _refused(exc, otherwise="identifier") from exc
+    entry = _call(
+        services.census_claim,
+        otherwise="identifier",
+        actor=request.user,
+        process=process,
+        identifier=payload.identifier,
+        now=now,
+    )
     return {"budgets": [_budget_out(b) for b in budgets_open_to(process, entry=entry)]}
 
 
@@ -633,17 +644,16 @@ def ballot_cast(request: HttpRequest, slug: str, budget_id: Id, payload: BallotI
             f"claim your census entry first: POST /api/v1/budgeting/processes/{slug}/census/claim",
             "identifier",
         )
-    try:
-        code = services.ballot_cast(
-            actor=request.user,
-            entry=entry,
-            budget=budget,
-            project_ids=payload.projects,
-            receipt=payload.receipt,
-            now=now,
-        )
-    except services.BudgetingError as exc:
-        raise _refused(exc, otherwise="budget_id") from exc
+    code = _call(
+        services.ballot_cast,
+        otherwise="budget_id",
+        actor=request.user,
+        entry=entry,
+        budget=budget,
+        project_ids=payload.projects,
+        receipt=payload.receipt,
+        now=now,
+    )
     found = receipt_lookup(process, receipt=code)
     assert found is not None and found.budget.pk == budget.pk, "a cast ballot is in its box"
     # A first ballot gets a new random code; a change keeps the code it was given.
@@ -704,10 +714,7 @@ def results_publish(request: HttpRequest, slug: str) -> Status:
     answers what GET /processes/{slug}/results then gives."""
     now = timezone.now()
     process = _official_process(request, slug, now)
-    try:
-        services.results_compute(actor=request.user, process=process, now=now)
-    except services.BudgetingError as exc:
-        raise _refused(exc, otherwise="slug") from exc
+    _call(services.results_compute, otherwise="slug", actor=request.user, process=process, now=now)
     return Status(201, _results_out(process))
 
 
@@ -743,19 +750,18 @@ def project_update(request: HttpRequest, slug: str, project_id: Id, payload: Upd
     spending. Dates move forward; a completed project is at 100 %."""
     now = timezone.now()
     project = _official_project(request, slug, project_id, now)
-    try:
-        update = services.project_update_record(
-            actor=request.user,
-            project=project,
-            update_date=payload.update_date,
-            status=payload.status,
-            progress_percent=payload.progress_percent,
-            spent_cents=payload.spent_cents,
-            note=payload.note,
-            now=now,
-        )
-    except services.BudgetingError as exc:
-        raise _refused(exc, otherwise="project_id") from exc
+    update = _call(
+        services.project_update_record,
+        otherwise="project_id",
+        actor=request.user,
+        project=project,
+        update_date=payload.update_date,
+        status=payload.status,
+        progress_percent=payload.progress_percent,
+        spent_cents=payload.spent_cents,
+        note=payload.note,
+        now=now,
+    )
     return Status(
         201,
         {

@@ -10,7 +10,7 @@ from .models import BallotKind, Completion, Eligibility, ImplementationStatus, R
 
 # The most whole currency units an amount may have: stored in cents, it must fit the database's
 # 64-bit integers (a larger one would fail in the database, not as a form error).
-MAX_UNITS = (2**63 - 1) // services.UNIT_CENTS
+MAX_UNITS = services.BIGINT_MAX // services.UNIT_CENTS
 
 
 class ProposalForm(forms.Form):

@@ -69,6 +69,9 @@ from .selectors import (
 # Amounts are whole currency units (stored in cents), as pabulib files count them: Add1 raises
 # every voter's share one currency unit at a time.
 UNIT_CENTS = 100
+# The largest value the database's 64-bit integer columns hold, on SQLite and PostgreSQL alike:
+# the bound of every amount in cents, and of every id.
+BIGINT_MAX = 2**63 - 1
 MAX_IMAGE_BYTES = 300_000
 IMAGE_SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": "image/png",

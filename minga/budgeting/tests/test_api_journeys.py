@@ -223,7 +223,7 @@ def test_a_signed_in_resident_proposes_a_project_with_their_session(world, monke
             {"budget_id": 2**63},
             422,
             "budget_id",
-            "Input should be less than 9223372036854775808",
+            "Input should be less than or equal to 9223372036854775807",
         ),
         (
             "proposals",
@@ -1002,7 +1002,7 @@ def test_an_official_records_a_progress_report_on_a_funded_project(funded):
             {"spent_cents": 2**63},
             422,
             "spent_cents",
-            "Input should be less than 9223372036854775808",
+            "Input should be less than or equal to 9223372036854775807",
         ),
     ],
 )
