@@ -1,5 +1,6 @@
 """Participatory-budgeting rules: greedy by utilitarian welfare, the Method of Equal Shares and
-its Add1 completions, exact (fractions) and explained. Pure Python: no Django, no minga app."""
+its Add1 completions, exact (fractions) and explained. No Django, no minga app: Python, with an
+optional C filter (_mesfilter.c, ADR 0002) that speeds up Add1 and never decides an outcome."""
 
 from minga.voting.pb.explanations import Explanation
 from minga.voting.pb.model import Ballot, Instance, Profile, Project
