@@ -1,8 +1,10 @@
 """The compiled filter of the Method of Equal Shares (_mesfilter.c): MES in floating point that
 proves each of its choices against the exact rule, or gives up.
 
-`Filter.purchases(b)` is the list of projects the exact `mes.run(prepared, b)` buys, in order,
-or None where a certificate failed (the caller then runs the exact rule). It takes approval
+`Filter.run(b)` gives the projects the exact `mes.run(prepared, b)` buys, in order, or None
+where a certificate failed (the caller then runs the exact rule); `Filter.run(b1, earlier)`
+also says whether the purchases are provably the same at every budget from the earlier run's
+to b1 (`FilterRun.interval`); `Filter.purchases(b)` is the purchases alone. It takes approval
 ballots (cost or cardinality satisfaction) with whole costs below 2^53; `compile_filter` returns
 None for anything else, and where the extension was not built (no C compiler at install time).
 docs/adr/0002-compiled-mes-filter.md says why it exists."""
