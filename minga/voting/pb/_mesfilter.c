@@ -88,21 +88,24 @@ typedef struct {
     int32_t *record_winner;
     double *record_high;
     int8_t *record_exact;
-    /* ... and, per round r, the winner's supporters' money before paying, as lower bounds:
-     * record_money[record_start[r]:record_start[r + 1]]. */
-    double *record_money;
-    int32_t *record_start;
+    /* ... and the price per supporter it was bought at, q, with |q* - q| <= delta. */
+    double *record_q, *record_delta;
     /* An earlier run's record, at a smaller per-voter budget (rounds: previous_rounds), or
      * previous_rounds < 0 for none; and how many leading rounds the interval between the two
      * runs is certified for. */
     const int32_t *previous_winner;
     const double *previous_high;
     const int8_t *previous_exact;
-    const double *previous_money;
-    const int32_t *previous_start;
+    const double *previous_q, *previous_delta;
     double previous_per_voter, previous_error, own_error;
     int previous_rounds;
     int interval_rounds;
+    /* The earlier run replayed, while the two make the same purchases: every voter's budget
+     * there (budget0, within error0) before this round, and a bound on the slope of that
+     * voter's budget as a function of the per-voter budget over the interval between the two
+     * runs (see pieces_certified). NULL without an earlier run. */
+    double *budget0, *error0, *slope;
+    double *pieces; /* 2 x (PIECES + 1): the bounds at each cut of the interval */
 } Run;
 
 static int before(Entry a, Entry b) {
@@ -265,6 +268,56 @@ static int price_of(Run *run, int p, const double *v, const double *ve, int s, d
 
 static int exactly_cheaper(const Run *run, int w, int p);
 
+/* The supporters `sup` (s of them) pay a price q* within delta of q: each pays min(budget, q*).
+ * One certainly poorer than q* pays everything and is left with exactly 0; the others are left
+ * with max(0, v - q), whose error is at most their error before, plus delta, plus the
+ * subtraction's rounding (`rounding`, 2 u times the largest budget). */
+static void charge(const int32_t *sup, int s, double *budget, double *error, double q,
+                   double delta, double rounding) {
+    for (int i = 0; i < s; i++) {
+        int voter = sup[i];
+        double b = budget[voter], e = error[voter];
+        if (b + e <= q - delta) {
+            budget[voter] = 0.0;
+            error[voter] = 0.0;
+        } else {
+            budget[voter] = b > q ? b - q : 0.0;
+            error[voter] = e + delta + rounding;
+        }
+    }
+}
+
+/* Round r of the earlier run (the same winner w as here): its supporters' slope bounds rise by
+ * the bound on the fall of its price (pieces_certified), and they pay its price there. */
+static void replay(Run *run, int w, int r) {
+    const int32_t *sup = run->supporters + run->offsets[w];
+    int s = run->offsets[w + 1] - run->offsets[w];
+    double q = run->previous_q[r], delta = run->previous_delta[r];
+    /* Those possibly poorer than the price at b0 (the poorer at any b in the interval are
+     * among them), their slopes summed (rounded up), and the others' number. */
+    double slopes = 0.0;
+    int poorer = 0;
+    for (int i = 0; i < s; i++) {
+        int voter = sup[i];
+        if (run->budget0[voter] - run->error0[voter] < q + delta) {
+            slopes += run->slope[voter];
+            poorer++;
+        }
+    }
+    double fall = poorer == s ? INFINITY
+                              : slopes * (1 + (s + 4) * U * 1.01) / (s - poorer) * (1 + 2 * U);
+    for (int i = 0; i < s; i++) {
+        int voter = sup[i];
+        /* One left with nothing at b1 (this run, already charged) has nothing anywhere in the
+         * interval: its budget no longer moves. */
+        if (run->budget[voter] == 0.0 && run->error[voter] == 0.0)
+            run->slope[voter] = 0.0;
+        else
+            run->slope[voter] = (run->slope[voter] + fall) * (1 + 2 * U);
+    }
+    charge(sup, s, run->budget0, run->error0, q, delta, 2 * U * run->previous_per_voter);
+}
+
 /* Whether (rho, rank) of w is certainly below that of p. */
 static int cheaper(const Run *run, int w, const Price *pw, int p, const Price *pp) {
     if (pw->exact && pp->exact) return exactly_cheaper(run, w, p);
@@ -315,22 +368,59 @@ static int settle_top(Run *run, Entry *heap, int *size, Price *prices, int *fres
 
 /* The finer interval certificate of round r between `winner` and another project p, where the
  * coarse one (the winner's rho at b0 against p's at b1) fails: docs/pb-rules.md and
- * mes._interval_certified, of which this is the floating-point form. With the same purchases,
- * at b = b0 + t a voter who had money left at b0 has at least its money there plus t (a voter
- * spent at b0, at least 0), and every voter has at most max(0, its money at b1 - (b1 - b)). So
- * the winner's rho at b is at most its price over the first bounds, high(t), and p's at least
- * its price over the second, low(t); both fall as t grows, so high(t0) < low(t1) proves the
- * round on [b0 + t0, b0 + t1]. [0, D] (D >= b1 - b0) is cut in up to 64 pieces. */
-#define PIECES 64
+ * mes._interval_certified, of which this is the floating-point form, with bounds on slopes
+ * added. With the same purchases over [b0, b1], every voter's budget x(b) before a round is a
+ * continuous, non-decreasing, piecewise-linear function of the per-voter budget b:
+ * - a voter with money left at b0 keeps some at every b above, and x rises at least as fast as
+ *   b there (b less prices that do not rise with b): x(b0 + t) >= x(b0) + t;
+ * - x rises at most as fast as the voter's slope bound. A voter starts with slope 1. One who
+ *   pays a price q (not all its money) gains the price's fall, and -dq/db is the slopes of those
+ *   who pay all their money, summed, over the number of the others. Those who pay all their
+ *   money at some b in the interval paid all at b0 too (their money rose, the price fell), so
+ *   the slope bounds of the voters possibly poorer than q at b0 (the earlier run, replayed
+ *   here, says who), summed and divided by the number of the others, bound the price's fall
+ *   over the whole interval. One left with nothing at b1 had nothing anywhere in the interval:
+ *   its slope is 0 from then on.
+ * So at b = b0 + t (D = b1 - b0), a voter has at least max(x(b0) + t, x(b1) - slope (D - t))
+ * (the first only if it had money left at b0), and at most min(max(0, x(b1) - (D - t)),
+ * x(b0) + slope t). The winner's rho at b is at most its price over the lower bounds, high(t),
+ * and p's at least its price over the upper ones, low(t); both fall as t grows, so
+ * high(t0) < low(t1) proves the round on [b0 + t0, b0 + t1]. [0, cover] (cover >= D) is cut in
+ * pieces, down to 4096ths where needed. Where slopes are constant, the two bounds on each side
+ * meet, so near-equal prices are told apart over the whole interval. */
+#define PIECES 4096 /* the finest cut */
+#define PIECES_AT_ONCE 64 /* the most pieces still to prove at one width */
 
-static double shifted_high(Run *run, int r, int w, double t) {
-    int32_t from = run->previous_start[r], to = run->previous_start[r + 1];
-    int s = to - from;
+/* A lower bound on the budget of voter i at b0 + t, before this round (t <= the interval,
+ * rounded down; `cover` >= the interval). */
+static double least_at(const Run *run, int i, double t, double cover) {
+    double low0 = run->budget0[i] - run->error0[i];
+    double x = low0 > 0 ? (low0 * (1 - 2 * U) + t) * (1 - 2 * U) : 0.0;
+    double low1 = (run->budget[i] - run->error[i]) * (1 - 2 * U);
+    double rest = (cover - t) * (1 + 2 * U) * run->slope[i] * (1 + 2 * U);
+    double y = (low1 - rest) * (1 - 2 * U);
+    if (low1 - rest > 0 && y > x) x = y; /* false for NaN (an infinite slope times 0) */
+    return x;
+}
+
+/* An upper bound on the budget of voter i at b0 + t (t rounded up; `shift` <= b1 - (b0 + t)). */
+static double most_at(const Run *run, int i, double t, double shift) {
+    double most = (run->budget[i] + run->error[i]) * (1 + 2 * U) - shift;
+    double x = most > 0 ? most * (1 + 2 * U) : 0.0;
+    double y = ((run->budget0[i] + run->error0[i]) * (1 + 2 * U) +
+                run->slope[i] * t * (1 + 2 * U)) *
+               (1 + 2 * U);
+    if (y < x) x = y;
+    return x;
+}
+
+static double shifted_high(Run *run, int w, double t, double cover) {
+    const int32_t *sup = run->supporters + run->offsets[w];
+    int s = run->offsets[w + 1] - run->offsets[w];
     double *v = run->scratch + 3 * run->widest, *ve = run->zeros;
     double total = 0.0, least = INFINITY;
     for (int i = 0; i < s; i++) {
-        double money = run->previous_money[from + i];
-        double b = money > 0 ? (money + t) * (1 - 2 * U) : 0.0;
+        double b = least_at(run, sup[i], t, cover);
         v[i] = b;
         total += b;
         if (b < least) least = b;
@@ -342,14 +432,13 @@ static double shifted_high(Run *run, int r, int w, double t) {
     return price.high;
 }
 
-static double shifted_low(Run *run, int p, double shift) {
+static double shifted_low(Run *run, int p, double t, double shift) {
     const int32_t *sup = run->supporters + run->offsets[p];
     int s = run->offsets[p + 1] - run->offsets[p];
     double *v = run->scratch + 3 * run->widest, *ve = run->zeros;
     double total = 0.0, least = INFINITY;
     for (int i = 0; i < s; i++) {
-        double most = (run->budget[sup[i]] + run->error[sup[i]]) * (1 + 2 * U) - shift;
-        double b = most > 0 ? most * (1 + 2 * U) : 0.0;
+        double b = most_at(run, sup[i], t, shift);
         v[i] = b;
         total += b;
         if (b < least) least = b;
@@ -362,49 +451,49 @@ static double shifted_low(Run *run, int p, double shift) {
     return price.low;
 }
 
-/* The winner's bound at the k-th 64th of [0, cover] (the t there, rounded down), computed
+/* The winner's bound at the k-th 4096th of [0, cover] (the t there, rounded down), computed
  * once per k. */
-static double high_at(Run *run, int r, int w, double cover, double *high, int k) {
-    if (isnan(high[k])) high[k] = shifted_high(run, r, w, cover * k / PIECES * (1 - 2 * U));
+static double high_at(Run *run, int w, double cover, double *high, int k) {
+    if (isnan(high[k])) high[k] = shifted_high(run, w, cover * k / PIECES * (1 - 2 * U), cover);
     return high[k];
 }
 
-/* The other's bound at the k-th 64th: its money at b1 less what is left of the interval (the
- * interval's lower bound `shortest` less t, rounded down), computed once per k. */
+/* The other's bound at the k-th 4096th: its money at b1 less what is left of the interval (the
+ * interval's lower bound `shortest` less t, rounded down), and its money at b0 plus its slope
+ * times t (rounded up), computed once per k. */
 static double low_at(Run *run, int p, double shortest, double cover, double *low, int k) {
-    if (isnan(low[k]))
-        low[k] = shifted_low(run, p, fmax(0.0, shortest - cover * k / PIECES) * (1 - 2 * U));
+    if (isnan(low[k])) {
+        double t = cover * k / PIECES;
+        low[k] = shifted_low(run, p, t * (1 + 2 * U), fmax(0.0, shortest - t) * (1 - 2 * U));
+    }
     return low[k];
 }
 
-static int pieces_certified(Run *run, int r, int w, int p) {
-    if (run->previous_money == NULL) return 0;
-    /* The record must be of this election: one amount per supporter of the winner. */
-    if (run->previous_start[r + 1] - run->previous_start[r] !=
-        run->offsets[w + 1] - run->offsets[w])
-        return 0;
+static int pieces_certified(Run *run, int w, int p) {
+    if (run->budget0 == NULL) return 0;
     /* `cover` bounds b1 - b0 from above, `shortest` from below. */
     double gap = run->per_voter - run->previous_per_voter;
     double slack = run->own_error + run->previous_error + 4 * U * run->per_voter;
     double cover = (gap + slack) * (1 + 2 * U), shortest = gap - slack;
     if (!(shortest > 0)) return 0;
-    double high[PIECES + 1], low[PIECES + 1];
+    double *high = run->pieces, *low = run->pieces + PIECES + 1;
     for (int k = 0; k <= PIECES; k++) high[k] = low[k] = NAN;
-    /* A piece [k0, k1] (in 64ths of cover) is proved if the winner's bound at k0 is below the
-     * other's at k1. At the upper end, the winner's bound must be below the other's own. */
+    /* A piece [k0, k1] (in 4096ths of cover) is proved if the winner's bound at k0 is below
+     * the other's at k1. At the upper end, the winner's bound must be below the other's own.
+     * The pieces that fail are halved, while there are at most 64 of them. */
 #define BEATS(k0, k1)                                                                          \
-    (high_at(run, r, w, cover, high, k0) < low_at(run, p, shortest, cover, low, k1))
+    (high_at(run, w, cover, high, k0) < low_at(run, p, shortest, cover, low, k1))
     if (!BEATS(PIECES, PIECES)) return 0;
-    /* The pieces still to prove, all of width `width`, by their first 64th. */
-    int starts[PIECES], count = 1, width = PIECES;
+    /* The pieces still to prove, all of width `width`, by their first 4096th. */
+    int starts[PIECES_AT_ONCE], count = 1, width = PIECES;
     starts[0] = 0;
     for (;;) {
-        int failed[PIECES], nfailed = 0;
+        int failed[PIECES_AT_ONCE], nfailed = 0;
         for (int i = 0; i < count; i++) {
             if (!BEATS(starts[i], starts[i] + width)) failed[nfailed++] = starts[i];
         }
         if (nfailed == 0) return 1;
-        if (width == 1) return 0;
+        if (width == 1 || 2 * nfailed > PIECES_AT_ONCE) return 0;
         width /= 2;
         count = 0;
         for (int i = 0; i < nfailed; i++) {
@@ -443,7 +532,7 @@ static int interval_round(Run *run, Entry *heap, int *size, Entry *aside, Price 
         const Price *pp = &prices[p];
         int ok = run->previous_exact[r] && pp->exact ? exactly_cheaper(run, winner, p)
                                                       : run->previous_high[r] < pp->low;
-        if (!ok) ok = pieces_certified(run, r, winner, p);
+        if (!ok) ok = pieces_certified(run, winner, p);
         if (!ok) {
             held = 0;
             break;
@@ -511,36 +600,16 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
         run->record_winner[round - 1] = winner;
         run->record_high[round - 1] = pw->high;
         run->record_exact[round - 1] = (int8_t)pw->exact;
-        {
-            const int32_t *paying = run->supporters + run->offsets[winner];
-            int n = run->offsets[winner + 1] - run->offsets[winner];
-            int32_t at = run->record_start[round - 1];
-            for (int i = 0; i < n; i++) {
-                double low = run->budget[paying[i]] - run->error[paying[i]];
-                run->record_money[at + i] = low > 0 ? low * (1 - 2 * U) : 0.0;
-            }
-            run->record_start[round] = at + n;
-        }
+        run->record_q[round - 1] = pw->q;
+        run->record_delta[round - 1] = pw->delta;
         /* The purchase. */
         alive[winner] = 0;
         bought[(*count)++] = winner;
-        const int32_t *sup = run->supporters + run->offsets[winner];
-        int s = run->offsets[winner + 1] - run->offsets[winner];
-        /* Each supporter pays min(budget, q*). One certainly poorer than q* pays everything and
-         * is left with exactly 0; the others are left with max(0, v - q), whose error is at
-         * most their error before, plus that of q, plus the subtraction's rounding. */
-        double q = pw->q, delta = pw->delta, rounding = 2 * U * run->per_voter;
-        for (int i = 0; i < s; i++) {
-            int voter = sup[i];
-            double b = run->budget[voter], e = run->error[voter];
-            if (b + e <= q - delta) {
-                run->budget[voter] = 0.0;
-                run->error[voter] = 0.0;
-            } else {
-                run->budget[voter] = b > q ? b - q : 0.0;
-                run->error[voter] = e + delta + rounding;
-            }
-        }
+        charge(run->supporters + run->offsets[winner], run->offsets[winner + 1] - run->offsets[winner],
+               run->budget, run->error, pw->q, pw->delta, 2 * U * run->per_voter);
+        /* The earlier run's purchase, replayed while the interval still holds. */
+        if (run->budget0 != NULL && run->interval_rounds == round)
+            replay(run, winner, round - 1);
         run->round = ++round;
     }
     certified = 1;
@@ -584,7 +653,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     double per_voter, error;
     Py_buffer offsets, supporters, costs, ranks;
     Py_buffer earlier_winner = {0}, earlier_high = {0}, earlier_exact = {0};
-    Py_buffer earlier_money = {0}, earlier_start = {0};
+    Py_buffer earlier_q = {0}, earlier_delta = {0};
     double earlier_per_voter = 0.0, earlier_error = 0.0;
     int has_earlier = 0;
     PyObject *earlier = Py_None;
@@ -596,29 +665,28 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     int32_t *bought = NULL;
     if (earlier != Py_None) {
         if (!PyArg_ParseTuple(earlier,
-                              "y*y*y*y*y*dd;earlier: (winners, highs, exact, money, starts, "
+                              "y*y*y*y*y*dd;earlier: (winners, highs, exact, prices, deltas, "
                               "per_voter_budget, error)",
-                              &earlier_winner, &earlier_high, &earlier_exact, &earlier_money,
-                              &earlier_start, &earlier_per_voter, &earlier_error))
+                              &earlier_winner, &earlier_high, &earlier_exact, &earlier_q,
+                              &earlier_delta, &earlier_per_voter, &earlier_error))
             goto release;
         has_earlier = 1;
         if (!check_buffer(&earlier_winner, "earlier winners", "int32", 4) ||
             !check_buffer(&earlier_high, "earlier highs", "float64", 8) ||
             !check_buffer(&earlier_exact, "earlier exact", "int8", 1))
             goto release;
-        if (!check_buffer(&earlier_money, "earlier money", "float64", 8) ||
-            !check_buffer(&earlier_start, "earlier starts", "int32", 4))
+        if (!check_buffer(&earlier_q, "earlier prices", "float64", 8) ||
+            !check_buffer(&earlier_delta, "earlier deltas", "float64", 8))
             goto release;
         Py_ssize_t rounds = earlier_winner.len / 4;
         if (earlier_high.len / 8 != rounds || earlier_exact.len != rounds ||
-            earlier_start.len / 4 != rounds + 1) {
+            earlier_q.len / 8 != rounds || earlier_delta.len / 8 != rounds) {
             PyErr_SetString(PyExc_ValueError, "earlier: one item per round in each buffer");
             goto release;
         }
-        const int32_t *starts = earlier_start.buf, *winners = earlier_winner.buf;
+        const double *qs = earlier_q.buf, *deltas = earlier_delta.buf;
         for (Py_ssize_t r = 0; r < rounds; r++) {
-            if (winners[r] < 0 || starts[r] < 0 || starts[r + 1] < starts[r] ||
-                starts[r + 1] > earlier_money.len / 8) {
+            if (!(qs[r] >= 0) || !isfinite(qs[r]) || !(deltas[r] >= 0) || !isfinite(deltas[r])) {
                 PyErr_Format(PyExc_ValueError, "earlier: round %zd is not a run's record", r);
                 goto release;
             }
@@ -676,14 +744,27 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
         run.previous_high = earlier_high.buf;
         run.previous_exact = earlier_exact.buf;
         run.previous_rounds = (int)(earlier_winner.len / 4);
-        run.previous_money = earlier_money.buf;
-        run.previous_start = earlier_start.buf;
+        run.previous_q = earlier_q.buf;
+        run.previous_delta = earlier_delta.buf;
         run.previous_per_voter = earlier_per_voter;
         run.previous_error = earlier_error;
+        run.budget0 = malloc(sizeof(double) * (size_t)(voters + 1));
+        run.error0 = malloc(sizeof(double) * (size_t)(voters + 1));
+        run.slope = malloc(sizeof(double) * (size_t)(voters + 1));
+        run.pieces = malloc(sizeof(double) * 2 * (PIECES + 1));
+        if (!run.budget0 || !run.error0 || !run.slope || !run.pieces) {
+            PyErr_NoMemory();
+            goto release;
+        }
+        for (int i = 0; i < voters; i++) {
+            run.budget0[i] = earlier_per_voter;
+            run.error0[i] = earlier_error;
+            run.slope[i] = 1.0;
+        }
     }
     run.own_error = error;
-    run.record_money = malloc(sizeof(double) * (size_t)(entries + 1));
-    run.record_start = calloc((size_t)projects + 2, sizeof(int32_t));
+    run.record_q = malloc(sizeof(double) * (size_t)(projects + 1));
+    run.record_delta = malloc(sizeof(double) * (size_t)(projects + 1));
     run.zeros = calloc((size_t)widest + 1, sizeof(double));
     run.record_winner = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     run.record_high = malloc(sizeof(double) * (size_t)(projects + 1));
@@ -691,7 +772,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     run.scratch = malloc(sizeof(double) * 5 * (size_t)(widest + 1));
     bought = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     if (!run.budget || !run.error || !run.scratch || !bought || !run.record_winner ||
-        !run.record_high || !run.record_exact || !run.record_money || !run.record_start ||
+        !run.record_high || !run.record_exact || !run.record_q || !run.record_delta ||
         !run.zeros) {
         PyErr_NoMemory();
         goto release;
@@ -723,13 +804,17 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     result = Py_BuildValue("(Ny#y#y#y#y#O)", purchases, (const char *)run.record_winner,
                            (Py_ssize_t)(4 * count), (const char *)run.record_high,
                            (Py_ssize_t)(8 * count), (const char *)run.record_exact,
-                           (Py_ssize_t)count, (const char *)run.record_money,
-                           (Py_ssize_t)(8 * run.record_start[count]),
-                           (const char *)run.record_start, (Py_ssize_t)(4 * (count + 1)),
+                           (Py_ssize_t)count, (const char *)run.record_q,
+                           (Py_ssize_t)(8 * count), (const char *)run.record_delta,
+                           (Py_ssize_t)(8 * count),
                            interval ? Py_True : Py_False);
 release:
-    free(run.record_money);
-    free(run.record_start);
+    free(run.record_q);
+    free(run.record_delta);
+    free(run.budget0);
+    free(run.error0);
+    free(run.slope);
+    free(run.pieces);
     free(run.zeros);
     free(run.record_winner);
     free(run.record_high);
@@ -745,8 +830,8 @@ release:
     if (earlier_winner.obj) PyBuffer_Release(&earlier_winner);
     if (earlier_high.obj) PyBuffer_Release(&earlier_high);
     if (earlier_exact.obj) PyBuffer_Release(&earlier_exact);
-    if (earlier_money.obj) PyBuffer_Release(&earlier_money);
-    if (earlier_start.obj) PyBuffer_Release(&earlier_start);
+    if (earlier_q.obj) PyBuffer_Release(&earlier_q);
+    if (earlier_delta.obj) PyBuffer_Release(&earlier_delta);
     return result;
 }
 

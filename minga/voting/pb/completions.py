@@ -159,8 +159,8 @@ class _Speculation:
     for next if the one it asks for now fails to certify (the C runs release the GIL, so the
     two take both cores). A run is MES at its budget whichever thread computes it; one that
     the search does not ask for is computed in vain, never used wrongly. Runs computed ahead
-    that can no longer be asked for are let go (`forget`): a run holds its record (every
-    winner's supporters' money), megabytes on the largest elections."""
+    that can no longer be asked for are let go (`forget`), so that runs computed in vain do not
+    pile up over thousands of steps."""
 
     def __init__(self, fast: Filter, pool: ThreadPoolExecutor) -> None:
         self.fast, self.pool = fast, pool
@@ -209,10 +209,26 @@ def _filtered_search(
     current = single(0)
     above: list[tuple[int, FilterRun]] = []  # uncertified runs ahead, nearest last
     look = _LookAhead()
+    retried: FilterRun | None = None  # the current run the runs above were last retried from
     while not _stops(prepared, stop, purchases(current)):
         if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > speculation.computed:
             return None
         speculation.forget(start + step, current)
+        if above and isinstance(current, FilterRun) and retried is not current:
+            # The runs above were not certified against an earlier run, often only because a
+            # change lay between the two, which the search has since passed. The farthest with
+            # the current purchases is run again against this one, once: if that certifies,
+            # the search is there in one run instead of closing the gap to each in turn.
+            retried = current
+            far = next(
+                (s for s, run in above if s > step + 1 and run.purchases == current.purchases), None
+            )
+            if far is not None:
+                again = speculation.run(start + far, current)
+                if again is not None and again.interval:
+                    above = [(s, run) for s, run in above if s > far]
+                    step, current = far, again
+                    continue
         if above and above[-1][0] == step + 1:
             following: FilterRun | list[int] = above.pop()[1]
             look.certified_jump = 0

@@ -78,13 +78,13 @@ class Filter:
         )
         if found is None:
             return None
-        bought, winners, highs, exact, money, starts, interval = found
-        record = Record(array("i"), array("d"), array("b"), array("d"), array("i"), b, error)
+        bought, winners, highs, exact, prices, deltas, interval = found
+        record = Record(array("i"), array("d"), array("b"), array("d"), array("d"), b, error)
         record.winners.frombytes(winners)
         record.highs.frombytes(highs)
         record.exact.frombytes(exact)
-        record.money.frombytes(money)
-        record.starts.frombytes(starts)
+        record.prices.frombytes(prices)
+        record.deltas.frombytes(deltas)
         return FilterRun(per_voter_budget, [*self.free, *bought], record, interval)
 
 
@@ -94,8 +94,8 @@ class Record(NamedTuple):
     winners: array[int]  # per round
     highs: array[float]  # per round: an upper bound on the winner's rho
     exact: array[int]  # per round: 1 if that rho was exactly cost / supporters
-    money: array[float]  # the winners' supporters' money before paying (lower bounds)
-    starts: array[int]  # round r's are money[starts[r]:starts[r + 1]]
+    prices: array[float]  # per round: the price per supporter q the winner was bought at
+    deltas: array[float]  # per round: |the exact price - q| <= delta
     per_voter_budget: float
     error: float  # a bound on |per_voter_budget - the exact one|
 

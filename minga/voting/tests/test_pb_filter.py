@@ -98,10 +98,11 @@ def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
 
 
 @pytest.mark.parametrize(
-    ("budget", "costs", "ballots", "low", "high"),
+    ("sat", "budget", "costs", "ballots", "low", "high"),
     [
         # Compared exactly (uncapped prices): project 3 is also bought at step 5.
         (
+            "cost",
             75,
             {"0": 19, "1": 51, "2": 9, "3": 17},
             "3 0 1; 2 0 1; 2; 3 1 2; 2 1; 1 3 2; 3 2 0 1; 0",
@@ -111,6 +112,7 @@ def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
         # Proved only piece by piece, if at all (the finer certificate): a mutant that lets the
         # winner's money grow twice as fast with the budget certifies it.
         (
+            "cost",
             21,
             {"0": 57, "1": 17, "2": 20, "3": 41, "4": 67, "5": 47},
             "4 1 2 5 3; 0 3 1 2 5 4; 0 1 5 4 2; 2 5 1; 3 0 4; 5; 0 4 1 2; 1 4 3 0 5; 4 3 0; "
@@ -120,6 +122,7 @@ def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
         ),
         # The same, for a mutant that takes twice the rest of the interval off the other's money.
         (
+            "cost",
             63,
             {"0": 66, "1": 78, "2": 16, "3": 44, "4": 59, "5": 64, "6": 50},
             "4; 2 5 4 3 0 1; 6 0 5; 2 3 6; 2 1 0 6 4; 1 5 0; 0 1; 4 0 1; 4 5 6 2 3 1 0; 3; 3 6 5",
@@ -128,22 +131,45 @@ def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
         ),
         # Compared by bounds: projects 1 and 5 are bought in the other order at step 6.
         (
+            "cost",
             20,
             {"0": 30, "1": 11, "2": 44, "3": 35, "4": 9, "5": 2},
             "2 5; 3 2; 2 4 5 0 3 1; 2 3 0 5 1; 0 1 5; 0 1; 2; 2 0 1 4",
             5,
             7,
         ),
+        # Voters whose money rises faster than the budget (they paid a price that falls): a
+        # mutant that never raises a voter's slope bound above 1 certifies it.
+        (
+            "cardinality",
+            10,
+            {"0": 35, "1": 34, "2": 28, "3": 63, "4": 79, "5": 47},
+            "2 4 3; 1 5 4; 4 1 0 5; 1 4 0 3; 0 5 1 3 2 4; 1 0 3 4 2 5; 1 3",
+            31,
+            42,
+        ),
+        # The same, for a mutant that takes a voter's budget for fixed over the interval when it
+        # has at most 1 left at the upper end (not nothing): the purchases differ at 7 1/2.
+        (
+            "cardinality",
+            110,
+            {"0": 20, "1": 66, "2": 2, "3": 17, "4": 16, "5": 40, "6": 19, "7": 43, "8": 43},
+            "6 5 0 4 2 1 8; 8 0; 1 7 0; 1 5 4 3 0; 3 6 0; 1 0 2 5 3 8; 2 3 5; 4 0 6 7 3 8 2 1; "
+            "7 6 1 3; 0 5 2 1 6 8 4 3 7; 6 7; 7 2 5 4 6; 7 8 6; 0 2 4 8 6; 2 0 7",
+            7,
+            8,
+        ),
     ],
 )
 def test_the_same_purchases_at_both_ends_do_not_certify_the_steps_between(
-    budget, costs, ballots, low, high
+    sat, budget, costs, ballots, low, high
 ):
     # MES is not monotone in the budget (every case found by a random search).
     instance, profile = election(budget, costs, [b.split() for b in ballots.split(";")])
-    prepared, fast = filter_of(instance, profile, "cost")
+    prepared, fast = filter_of(instance, profile, sat)
     start = prepared.budget / prepared.voters
-    steps = [mes.run(prepared, start + step).selected for step in range(low, high + 1)]
+    halves = range(2 * low, 2 * high + 1)
+    steps = [mes.run(prepared, start + Fraction(half, 2)).selected for half in halves]
     assert steps[0] == steps[-1] and any(step != steps[0] for step in steps)
 
     earlier = fast.run(start + low)
