@@ -106,6 +106,11 @@ typedef struct {
      * runs (see pieces_certified). NULL without an earlier run. */
     double *budget0, *error0, *slope;
     double *pieces; /* 2 x (PIECES + 1): the bounds at each cut of the interval */
+    /* The first round whose winner differs from the earlier run's, after rounds certified over
+     * the interval (-1 if none), with, for guessing where the change lies, the rho of the
+     * earlier run's winner here and of this run's winner there (at b0, replayed). */
+    int diverged;
+    double diverged_theirs_here, diverged_ours_there;
 } Run;
 
 static int before(Entry a, Entry b) {
@@ -151,14 +156,15 @@ static double unit_of(const Run *run, int p) {
 static int price_of(Run *run, int p, const double *v, const double *ve, int s, double total,
                     double errors, double least, double *sorted, Price *out);
 
-static int price(Run *run, int p, Price *out) {
+/* The price of project p over the voters' budgets `budget` (each within `error`). */
+static int price_over(Run *run, int p, const double *budget, const double *error, Price *out) {
     const int32_t *sup = run->supporters + run->offsets[p];
     int s = run->offsets[p + 1] - run->offsets[p];
     double total = 0.0, errors = 0.0, least = INFINITY;
     /* The supporters' budgets and errors, gathered once: the later passes read them in order. */
     double *v = run->scratch, *ve = run->scratch + run->widest, *sorted = ve + run->widest;
     for (int i = 0; i < s; i++) {
-        double b = run->budget[sup[i]], e = run->error[sup[i]];
+        double b = budget[sup[i]], e = error[sup[i]];
         v[i] = b;
         ve[i] = e;
         total += b;
@@ -166,6 +172,20 @@ static int price(Run *run, int p, Price *out) {
         if (b - e < least) least = b - e;
     }
     return price_of(run, p, v, ve, s, total, errors, least, sorted, out);
+}
+
+static int price(Run *run, int p, Price *out) {
+    return price_over(run, p, run->budget, run->error, out);
+}
+
+/* The rho of a project priced over these budgets, for a guess only: the middle of its bounds,
+ * infinity if it is unaffordable, NaN if the pricing gave up. */
+static double rho_guessed(Run *run, int p, const double *budget, const double *error) {
+    Price price;
+    int status = price_over(run, p, budget, error, &price);
+    if (status == UNAFFORDABLE) return INFINITY;
+    if (status != PRICED) return NAN;
+    return (price.low + price.high) / 2;
 }
 
 /* The price of project p over the budgets v (each within ve of the exact one; their sum, the
@@ -596,6 +616,12 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
                                       winner);
             if (held < 0) goto done;
             if (held) run->interval_rounds = round;
+            if (!held && run->previous_winner[round - 1] != winner && run->diverged < 0) {
+                run->diverged = round - 1;
+                run->diverged_theirs_here =
+                    rho_guessed(run, run->previous_winner[round - 1], run->budget, run->error);
+                run->diverged_ours_there = rho_guessed(run, winner, run->budget0, run->error0);
+            }
         }
         run->record_winner[round - 1] = winner;
         run->record_high[round - 1] = pw->high;
@@ -739,6 +765,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     run.error = malloc(sizeof(double) * (size_t)(voters + 1));
     run.widest = widest + 1;
     run.previous_rounds = -1;
+    run.diverged = -1;
     if (has_earlier) {
         run.previous_winner = earlier_winner.buf;
         run.previous_high = earlier_high.buf;
@@ -801,13 +828,21 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     }
     /* The interval holds only if every round of both runs is certified. */
     int interval = has_earlier && run.interval_rounds == count && count == run.previous_rounds;
-    result = Py_BuildValue("(Ny#y#y#y#y#O)", purchases, (const char *)run.record_winner,
+    PyObject *diverged = run.diverged < 0 ? Py_NewRef(Py_None)
+                                          : Py_BuildValue("(idd)", run.diverged,
+                                                          run.diverged_theirs_here,
+                                                          run.diverged_ours_there);
+    if (!diverged) {
+        Py_DECREF(purchases);
+        goto release;
+    }
+    result = Py_BuildValue("(Ny#y#y#y#y#ON)", purchases, (const char *)run.record_winner,
                            (Py_ssize_t)(4 * count), (const char *)run.record_high,
                            (Py_ssize_t)(8 * count), (const char *)run.record_exact,
                            (Py_ssize_t)count, (const char *)run.record_q,
                            (Py_ssize_t)(8 * count), (const char *)run.record_delta,
                            (Py_ssize_t)(8 * count),
-                           interval ? Py_True : Py_False);
+                           interval ? Py_True : Py_False, diverged);
 release:
     free(run.record_q);
     free(run.record_delta);

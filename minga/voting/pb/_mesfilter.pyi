@@ -11,5 +11,8 @@ def run(
     error: float,
     earlier: tuple[Buffer, Buffer, Buffer, Buffer, Buffer, float, float] | None = None,
     /,
-) -> tuple[list[int], bytes, bytes, bytes, bytes, bytes, bool] | None: ...
+) -> (
+    tuple[list[int], bytes, bytes, bytes, bytes, bytes, bool, tuple[int, float, float] | None]
+    | None
+): ...
 def last_failure() -> tuple[int, int, int, str] | None: ...

@@ -27,6 +27,7 @@ final step is run exactly (by the caller). See _add1_filtered."""
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -149,7 +150,15 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
     every step in between, none of which can stop the loop. Where the filter gives up, the
     step is taken by an exact run, and the next one without looking ahead (an exact run has no
     record to certify against). The final step's exact run is left to the caller, who must
-    find there what the filter found. None: the filter gave up too often (see _GIVE_UPS)."""
+    find there what the filter found. None: the filter gave up too often (see _GIVE_UPS).
+
+    Two shortcuts of the filtered search, both only choices of where to look (every step it
+    passes is still certified or run):
+    - A run above that buys differently carries a guess at where the change lies
+      (FilterRun.crossing): the search looks just below it, and runs the guessed step on the
+      other thread meanwhile, instead of halving the gap.
+    - Once past a change, the farthest run above with the current purchases is run again
+      against the current run, once: if that certifies, the search is there in one run."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return _filtered_search(prepared, stop, fast, _Speculation(fast, pool))
 
@@ -210,6 +219,7 @@ def _filtered_search(
     above: list[tuple[int, FilterRun]] = []  # uncertified runs ahead, nearest last
     look = _LookAhead()
     retried: FilterRun | None = None  # the current run the runs above were last retried from
+    aimed: int | None = None  # the guessed change just above the last certified jump
     while not _stops(prepared, stop, purchases(current)):
         if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > speculation.computed:
             return None
@@ -235,18 +245,33 @@ def _filtered_search(
         else:
             nearest = above[-1][0] if above else None
             target = look.target(step, nearest) if isinstance(current, FilterRun) else step + 1
+            guess = None
+            if aimed == step + 1:
+                target = aimed
+            elif above and isinstance(current, FilterRun) and above[-1][1].crossing is not None:
+                # The nearest run above buys differently: look just below where its crossing
+                # guesses the change, and run the guessed step on the other thread meanwhile.
+                guess = min(math.ceil(above[-1][1].crossing - float(start)), above[-1][0])
+                if guess > step:
+                    target = max(step + 1, guess - 1)
+                else:
+                    guess = None
             if target == step + 1:
                 following = single(target)
             else:
                 assert isinstance(current, FilterRun)
-                # If this look-ahead fails, the search halves the gap to it next.
-                fallback = step + (target - step) // 2
-                speculation.compute_ahead(
-                    start + fallback, current if fallback > step + 1 else None
-                )
+                if guess is not None:
+                    speculation.compute_ahead(start + guess, None)
+                else:
+                    # If this look-ahead fails, the search halves the gap to it next.
+                    fallback = step + (target - step) // 2
+                    speculation.compute_ahead(
+                        start + fallback, current if fallback > step + 1 else None
+                    )
                 tried = speculation.run(start + target, current)
                 if tried is not None and tried.interval:
                     look.certified(step, target, bool(above))
+                    aimed = guess
                     step, current = target, tried
                     continue
                 look.not_certified(bool(above))

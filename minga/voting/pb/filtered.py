@@ -11,6 +11,7 @@ docs/adr/0002-compiled-mes-filter.md says why it exists."""
 
 from __future__ import annotations
 
+import math
 from array import array
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -78,14 +79,17 @@ class Filter:
         )
         if found is None:
             return None
-        bought, winners, highs, exact, prices, deltas, interval = found
+        bought, winners, highs, exact, prices, deltas, interval, diverged = found
         record = Record(array("i"), array("d"), array("b"), array("d"), array("d"), b, error)
         record.winners.frombytes(winners)
         record.highs.frombytes(highs)
         record.exact.frombytes(exact)
         record.prices.frombytes(prices)
         record.deltas.frombytes(deltas)
-        return FilterRun(per_voter_budget, [*self.free, *bought], record, interval)
+        crossing = None
+        if earlier is not None and diverged is not None:
+            crossing = _crossing(earlier.record, record, *diverged)
+        return FilterRun(per_voter_budget, [*self.free, *bought], record, interval, crossing)
 
 
 class Record(NamedTuple):
@@ -107,6 +111,25 @@ class FilterRun:
     record: Record = field(repr=False)
     # Against the `earlier` run given: the same purchases at every budget in between.
     interval: bool = False
+    # Where not: a guess at the per-voter budget where they change (see _crossing), or None.
+    crossing: float | None = None
+
+
+def _crossing(
+    earlier: Record, later: Record, diverged: int, theirs_here: float, ours_there: float
+) -> float | None:
+    """A guess at where the purchases of two runs change: the per-voter budget between them at
+    which the two winners of the first round where they differ would swap, each one's rho taken
+    as linear in the per-voter budget. The C run gives the earlier winner's rho in the later run
+    and the later winner's in the earlier one (replayed). None where they do not cross (one is
+    unaffordable, or a pricing gave up)."""
+    ours_then, theirs_now = earlier.highs[diverged], later.highs[diverged]
+    # The later winner's rho less the earlier one's: positive below the change, negative above.
+    then, now = ours_there - ours_then, theirs_now - theirs_here
+    if not (math.isfinite(then) and math.isfinite(now) and then > 0 > now):
+        return None
+    low, high = earlier.per_voter_budget, later.per_voter_budget
+    return low + (high - low) * then / (then - now)
 
 
 def compile_filter(prepared: Prepared) -> Filter | None:
