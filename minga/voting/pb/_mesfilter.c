@@ -41,6 +41,7 @@
 #define U (1.0 / 9007199254740992.0) /* 2^-53, the unit round-off of a double */
 #define DMAX_RELATIVE 1e-9            /* the largest error tolerated in a price, relative */
 #define WATER_FILL_ITERATIONS 8
+#define LANES 4 /* independent partial sums in the passes over a project's supporters */
 
 enum { SAT_COST = 0, SAT_CARDINALITY = 1 };
 enum { PRICED = 0, UNAFFORDABLE = 1, UNCERTAIN = 2 };
@@ -163,14 +164,30 @@ static int price_over(Run *run, int p, const double *budget, const double *error
     double total = 0.0, errors = 0.0, least = INFINITY;
     /* The supporters' budgets and errors, gathered once: the later passes read them in order. */
     double *v = run->scratch, *ve = run->scratch + run->widest, *sorted = ve + run->widest;
-    for (int i = 0; i < s; i++) {
+    double total4[LANES] = {0}, errors4[LANES] = {0}, least4[LANES];
+    for (int k = 0; k < LANES; k++) least4[k] = INFINITY;
+    int i = 0;
+    for (; i + LANES <= s; i += LANES) {
+        for (int k = 0; k < LANES; k++) {
+            double b = budget[sup[i + k]], e = error[sup[i + k]];
+            v[i + k] = b;
+            ve[i + k] = e;
+            total4[k] += b;
+            errors4[k] += e;
+            least4[k] = b - e < least4[k] ? b - e : least4[k];
+        }
+    }
+    for (; i < s; i++) {
         double b = budget[sup[i]], e = error[sup[i]];
         v[i] = b;
         ve[i] = e;
-        total += b;
-        errors += e;
-        if (b - e < least) least = b - e;
+        total4[0] += b;
+        errors4[0] += e;
+        least4[0] = b - e < least4[0] ? b - e : least4[0];
     }
+    total = (total4[0] + total4[1]) + (total4[2] + total4[3]);
+    errors = (errors4[0] + errors4[1]) + (errors4[2] + errors4[3]);
+    least = fmin(fmin(least4[0], least4[1]), fmin(least4[2], least4[3]));
     return price_of(run, p, v, ve, s, total, errors, least, sorted, out);
 }
 
@@ -260,14 +277,26 @@ static int price_of(Run *run, int p, const double *v, const double *ve, int s, d
     }
     /* The certificate of q. */
     double dmax = q * DMAX_RELATIVE;
-    double got = 0.0, near = 0.0;
-    int rich = 0;
-    for (int i = 0; i < s; i++) {
-        double b = v[i], e = ve[i];
-        got += b < q ? b : q;
-        if (b < q + e) near += e;
-        if (b >= q + dmax + e) rich++;
+    /* In four independent sums (the bound on a sum's rounding holds in any order). */
+    double got4[LANES] = {0}, near4[LANES] = {0};
+    int rich4[LANES] = {0}, i = 0;
+    for (; i + LANES <= s; i += LANES) {
+        for (int k = 0; k < LANES; k++) {
+            double b = v[i + k], e = ve[i + k];
+            got4[k] += b < q ? b : q;
+            near4[k] += b < q + e ? e : 0.0;
+            rich4[k] += b >= q + dmax + e;
+        }
     }
+    for (; i < s; i++) {
+        double b = v[i], e = ve[i];
+        got4[0] += b < q ? b : q;
+        near4[0] += b < q + e ? e : 0.0;
+        rich4[0] += b >= q + dmax + e;
+    }
+    double got = (got4[0] + got4[1]) + (got4[2] + got4[3]);
+    double near = (near4[0] + near4[1]) + (near4[2] + near4[3]);
+    int rich = rich4[0] + rich4[1] + rich4[2] + rich4[3];
     if (rich == 0) {
         give_up(run->round, p, -1, "no supporter above the price");
         return UNCERTAIN;
@@ -292,50 +321,52 @@ static int exactly_cheaper(const Run *run, int w, int p);
  * One certainly poorer than q* pays everything and is left with exactly 0; the others are left
  * with max(0, v - q), whose error is at most their error before, plus delta, plus the
  * subtraction's rounding (`rounding`, 2 u times the largest budget). */
-static void charge(const int32_t *sup, int s, double *budget, double *error, double q,
-                   double delta, double rounding) {
-    for (int i = 0; i < s; i++) {
-        int voter = sup[i];
-        double b = budget[voter], e = error[voter];
-        if (b + e <= q - delta) {
-            budget[voter] = 0.0;
-            error[voter] = 0.0;
-        } else {
-            budget[voter] = b > q ? b - q : 0.0;
-            error[voter] = e + delta + rounding;
-        }
+static inline void pay(double *budget, double *error, double q, double delta, double rounding) {
+    double b = *budget, e = *error;
+    if (b + e <= q - delta) {
+        *budget = 0.0;
+        *error = 0.0;
+    } else {
+        *budget = b > q ? b - q : 0.0;
+        *error = e + delta + rounding;
     }
 }
 
-/* Round r of the earlier run (the same winner w as here): its supporters' slope bounds rise by
- * the bound on the fall of its price (pieces_certified), and they pay its price there. */
-static void replay(Run *run, int w, int r) {
+static void charge(const int32_t *sup, int s, double *budget, double *error, double q,
+                   double delta, double rounding) {
+    for (int i = 0; i < s; i++) pay(&budget[sup[i]], &error[sup[i]], q, delta, rounding);
+}
+
+/* The winner w's supporters pay its price here (`price`), and, with the earlier run replayed
+ * (round r there, the same winner), its price there too, while their slope bounds rise by the
+ * bound on the fall of its price (pieces_certified). */
+static void charge_and_replay(Run *run, int w, int r, const Price *price) {
     const int32_t *sup = run->supporters + run->offsets[w];
     int s = run->offsets[w + 1] - run->offsets[w];
-    double q = run->previous_q[r], delta = run->previous_delta[r];
+    double q = price->q, delta = price->delta, rounding = 2 * U * run->per_voter;
+    double q0 = run->previous_q[r], delta0 = run->previous_delta[r];
+    double rounding0 = 2 * U * run->previous_per_voter;
     /* Those possibly poorer than the price at b0 (the poorer at any b in the interval are
      * among them), their slopes summed (rounded up), and the others' number. */
     double slopes = 0.0;
     int poorer = 0;
     for (int i = 0; i < s; i++) {
         int voter = sup[i];
-        if (run->budget0[voter] - run->error0[voter] < q + delta) {
-            slopes += run->slope[voter];
-            poorer++;
-        }
+        pay(&run->budget[voter], &run->error[voter], q, delta, rounding);
+        int below = run->budget0[voter] - run->error0[voter] < q0 + delta0;
+        slopes += below ? run->slope[voter] : 0.0;
+        poorer += below;
     }
     double fall = poorer == s ? INFINITY
                               : slopes * (1 + (s + 4) * U * 1.01) / (s - poorer) * (1 + 2 * U);
     for (int i = 0; i < s; i++) {
         int voter = sup[i];
-        /* One left with nothing at b1 (this run, already charged) has nothing anywhere in the
+        /* One left with nothing at b1 (this run, just charged) has nothing anywhere in the
          * interval: its budget no longer moves. */
-        if (run->budget[voter] == 0.0 && run->error[voter] == 0.0)
-            run->slope[voter] = 0.0;
-        else
-            run->slope[voter] = (run->slope[voter] + fall) * (1 + 2 * U);
+        int spent = run->budget[voter] == 0.0 && run->error[voter] == 0.0;
+        run->slope[voter] = spent ? 0.0 : (run->slope[voter] + fall) * (1 + 2 * U);
+        pay(&run->budget0[voter], &run->error0[voter], q0, delta0, rounding0);
     }
-    charge(sup, s, run->budget0, run->error0, q, delta, 2 * U * run->previous_per_voter);
 }
 
 /* Whether (rho, rank) of w is certainly below that of p. */
@@ -631,11 +662,13 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
         /* The purchase. */
         alive[winner] = 0;
         bought[(*count)++] = winner;
-        charge(run->supporters + run->offsets[winner], run->offsets[winner + 1] - run->offsets[winner],
-               run->budget, run->error, pw->q, pw->delta, 2 * U * run->per_voter);
-        /* The earlier run's purchase, replayed while the interval still holds. */
+        /* The earlier run's purchase is replayed while the interval still holds. */
         if (run->budget0 != NULL && run->interval_rounds == round)
-            replay(run, winner, round - 1);
+            charge_and_replay(run, winner, round - 1, pw);
+        else
+            charge(run->supporters + run->offsets[winner],
+                   run->offsets[winner + 1] - run->offsets[winner], run->budget, run->error,
+                   pw->q, pw->delta, 2 * U * run->per_voter);
         run->round = ++round;
     }
     certified = 1;

@@ -70,19 +70,30 @@ def outcome_cost(prepared: Prepared, selected: list[int]) -> Fraction:
     return sum((prepared.costs[p] for p in selected), Fraction(0))
 
 
-def _stops(prepared: Prepared, stop: Add1Stop, bought: list[int]) -> bool:
+class _Stops:
     """Whether the Add1 loop stops at an outcome: every project with supporters and a cost is
-    bought, or (exhaustive) none of the others fits in what is left of the budget."""
-    selected = set(bought)
-    available = {
-        p for p in range(len(prepared.ids)) if prepared.total_sat[p] > 0 and prepared.costs[p] > 0
-    }
-    if available <= selected:
-        return True
-    spent = outcome_cost(prepared, bought)
-    return stop == "exhaustive" and all(
-        spent + prepared.costs[p] > prepared.budget for p in available - selected
-    )
+    bought, or (exhaustive) none of the others fits in what is left of the budget, that is, not
+    the cheapest of them. The loops ask at every step they take, so what does not depend on
+    the outcome is worked out once."""
+
+    def __init__(self, prepared: Prepared, stop: Add1Stop) -> None:
+        self.prepared, self.exhaustive = prepared, stop == "exhaustive"
+        self.available = frozenset(
+            p
+            for p in range(len(prepared.ids))
+            if prepared.total_sat[p] > 0 and prepared.costs[p] > 0
+        )
+        self.by_cost = sorted(self.available, key=prepared.costs.__getitem__)
+
+    def __call__(self, bought: list[int]) -> bool:
+        selected = set(bought)
+        if self.available <= selected:
+            return True
+        if not self.exhaustive:
+            return False
+        cheapest = next(p for p in self.by_cost if p not in selected)
+        spent = outcome_cost(self.prepared, bought)
+        return spent + self.prepared.costs[cheapest] > self.prepared.budget
 
 
 def add1(
@@ -220,7 +231,8 @@ def _filtered_search(
     look = _LookAhead()
     retried: FilterRun | None = None  # the current run the runs above were last retried from
     aimed: int | None = None  # the guessed change just above the last certified jump
-    while not _stops(prepared, stop, purchases(current)):
+    stops = _Stops(prepared, stop)
+    while not stops(purchases(current)):
         if gave_up > _GIVE_UPS and gave_up * _GIVE_UP_SHARE > speculation.computed:
             return None
         speculation.forget(start + step, current)
@@ -291,9 +303,10 @@ def _filtered_search(
 
 def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:
     start = prepared.budget / prepared.voters
+    ending = _Stops(prepared, stop)
 
     def stops(run: mes.Run) -> bool:
-        return _stops(prepared, stop, run.selected)
+        return ending(run.selected)
 
     step, runs = 0, 1
     current = mes.run(prepared, start, record=jump)
