@@ -169,15 +169,18 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
       (FilterRun.crossing): the search looks just below it, and runs the guessed step on the
       other thread meanwhile, instead of halving the gap.
     - Once past a change, the farthest run above with the current purchases is run again
-      against the current run, once: if that certifies, the search is there in one run."""
+      against the current run, once: if that certifies, the search is there in one run.
+    - With no run above, the other thread looks twice as far ahead, against the same run, as
+      the search does; where both certify, the search takes both jumps at once."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return _filtered_search(prepared, stop, fast, _Speculation(fast, pool))
 
 
 class _Speculation:
     """Filtered runs, with one computed ahead on a second thread: the run the search would ask
-    for next if the one it asks for now fails to certify (the C runs release the GIL, so the
-    two take both cores). A run is MES at its budget whichever thread computes it; one that
+    for next (the guessed step of a change, the look-ahead twice as far, or the halved gap if
+    the one it asks for now fails to certify; the C runs release the GIL, so the two take both
+    cores). A run is MES at its budget whichever thread computes it; one that
     the search does not ask for is computed in vain, never used wrongly. Runs computed ahead
     that can no longer be asked for are let go (`forget`), so that runs computed in vain do not
     pile up over thousands of steps."""
@@ -272,8 +275,14 @@ def _filtered_search(
                 following = single(target)
             else:
                 assert isinstance(current, FilterRun)
+                farther = None
                 if guess is not None:
                     speculation.compute_ahead(start + guess, None)
+                elif not above:
+                    # Looking ahead with no run above: twice as far at the same time, against
+                    # the same run, taken too if both certify.
+                    farther = 2 * target - step
+                    speculation.compute_ahead(start + farther, current)
                 else:
                     # If this look-ahead fails, the search halves the gap to it next.
                     fallback = step + (target - step) // 2
@@ -284,6 +293,14 @@ def _filtered_search(
                 if tried is not None and tried.interval:
                     look.certified(step, target, bool(above))
                     aimed = guess
+                    if farther is not None:
+                        beyond = speculation.run(start + farther, current)
+                        if beyond is not None and beyond.interval:
+                            look.certified(target, farther, False)
+                            step, current = farther, beyond
+                            continue
+                        if beyond is not None:
+                            above.append((farther, beyond))
                     step, current = target, tried
                     continue
                 look.not_certified(bool(above))
