@@ -776,12 +776,8 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
         }
         if (off[p + 1] - off[p] > widest) widest = off[p + 1] - off[p];
     }
-    for (Py_ssize_t i = 0; i < entries; i++) {
-        if (sup[i] < 0 || sup[i] >= voters) {
-            PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", i);
-            goto release;
-        }
-    }
+    /* Every supporter must be a voter: checked without the GIL, with the run (below). */
+    Py_ssize_t stranger = -1;
     if (!(per_voter >= 0) || !(error >= 0) || !isfinite(per_voter) || !isfinite(error)) {
         PyErr_SetString(PyExc_ValueError, "per_voter_budget and error: finite, not negative");
         goto release;
@@ -816,11 +812,6 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
             PyErr_NoMemory();
             goto release;
         }
-        for (int i = 0; i < voters; i++) {
-            run.budget0[i] = earlier_per_voter;
-            run.error0[i] = earlier_error;
-            run.slope[i] = 1.0;
-        }
     }
     run.own_error = error;
     run.record_q = malloc(sizeof(double) * (size_t)(projects + 1));
@@ -837,14 +828,35 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto release;
     }
-    for (int i = 0; i < voters; i++) {
-        run.budget[i] = per_voter;
-        run.error[i] = error;
-    }
-    int count = 0, certified;
+    int count = 0, certified = 0;
+    /* The buffers are held, so the checks, the set-up and the run need no GIL: another
+     * thread's run goes on meanwhile. */
     Py_BEGIN_ALLOW_THREADS
-    certified = run_mes(&run, bought, &count);
+    for (Py_ssize_t i = 0; i < entries; i++) {
+        if (sup[i] < 0 || sup[i] >= voters) {
+            stranger = i;
+            break;
+        }
+    }
+    if (stranger < 0) {
+        for (int i = 0; i < voters; i++) {
+            run.budget[i] = per_voter;
+            run.error[i] = error;
+        }
+        if (run.budget0 != NULL) {
+            for (int i = 0; i < voters; i++) {
+                run.budget0[i] = earlier_per_voter;
+                run.error0[i] = earlier_error;
+                run.slope[i] = 1.0;
+            }
+        }
+        certified = run_mes(&run, bought, &count);
+    }
     Py_END_ALLOW_THREADS
+    if (stranger >= 0) {
+        PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", stranger);
+        goto release;
+    }
     if (!certified) {
         result = Py_NewRef(Py_None);
         goto release;
