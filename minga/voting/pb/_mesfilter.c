@@ -66,6 +66,12 @@ typedef struct {
     int project;
 } Entry;
 
+/* A voter's budget, as computed, and a bound on its error; together, as they are read
+ * together. */
+typedef struct {
+    double v, e;
+} Money;
+
 typedef struct {
     double q;     /* the price per supporter, as computed */
     double delta; /* |q* - q| <= delta */
@@ -77,8 +83,7 @@ typedef struct {
     int voters, projects, sat;
     const int32_t *offsets, *supporters, *ranks;
     const double *costs; /* whole numbers below 2^53 */
-    double *budget;
-    double *error; /* error[i]: |voter i's exact budget - budget[i]| <= error[i] */
+    Money *money; /* per voter: |the voter's exact budget - money[i].v| <= money[i].e */
     int round;
     double per_voter;
     double *scratch; /* 5 x widest */
@@ -102,10 +107,11 @@ typedef struct {
     int previous_rounds;
     int interval_rounds;
     /* The earlier run replayed, while the two make the same purchases: every voter's budget
-     * there (budget0, within error0) before this round, and a bound on the slope of that
+     * there (money0) before this round, and a bound on the slope of that
      * voter's budget as a function of the per-voter budget over the interval between the two
      * runs (see pieces_certified). NULL without an earlier run. */
-    double *budget0, *error0, *slope;
+    Money *money0;
+    double *slope;
     double *pieces; /* 2 x (PIECES + 1): the bounds at each cut of the interval */
     /* The first round whose winner differs from the earlier run's, after rounds certified over
      * the interval (-1 if none), with, for guessing where the change lies, the rho of the
@@ -157,8 +163,8 @@ static double unit_of(const Run *run, int p) {
 static int price_of(Run *run, int p, const double *v, const double *ve, int s, double total,
                     double errors, double least, double *sorted, Price *out);
 
-/* The price of project p over the voters' budgets `budget` (each within `error`). */
-static int price_over(Run *run, int p, const double *budget, const double *error, Price *out) {
+/* The price of project p over the voters' budgets `money`. */
+static int price_over(Run *run, int p, const Money *money, Price *out) {
     const int32_t *sup = run->supporters + run->offsets[p];
     int s = run->offsets[p + 1] - run->offsets[p];
     double total = 0.0, errors = 0.0, least = INFINITY;
@@ -169,7 +175,7 @@ static int price_over(Run *run, int p, const double *budget, const double *error
     int i = 0;
     for (; i + LANES <= s; i += LANES) {
         for (int k = 0; k < LANES; k++) {
-            double b = budget[sup[i + k]], e = error[sup[i + k]];
+            double b = money[sup[i + k]].v, e = money[sup[i + k]].e;
             v[i + k] = b;
             ve[i + k] = e;
             total4[k] += b;
@@ -178,7 +184,7 @@ static int price_over(Run *run, int p, const double *budget, const double *error
         }
     }
     for (; i < s; i++) {
-        double b = budget[sup[i]], e = error[sup[i]];
+        double b = money[sup[i]].v, e = money[sup[i]].e;
         v[i] = b;
         ve[i] = e;
         total4[0] += b;
@@ -192,14 +198,14 @@ static int price_over(Run *run, int p, const double *budget, const double *error
 }
 
 static int price(Run *run, int p, Price *out) {
-    return price_over(run, p, run->budget, run->error, out);
+    return price_over(run, p, run->money, out);
 }
 
 /* The rho of a project priced over these budgets, for a guess only: the middle of its bounds,
  * infinity if it is unaffordable, NaN if the pricing gave up. */
-static double rho_guessed(Run *run, int p, const double *budget, const double *error) {
+static double rho_guessed(Run *run, int p, const Money *money) {
     Price price;
-    int status = price_over(run, p, budget, error, &price);
+    int status = price_over(run, p, money, &price);
     if (status == UNAFFORDABLE) return INFINITY;
     if (status != PRICED) return NAN;
     return (price.low + price.high) / 2;
@@ -321,20 +327,20 @@ static int exactly_cheaper(const Run *run, int w, int p);
  * One certainly poorer than q* pays everything and is left with exactly 0; the others are left
  * with max(0, v - q), whose error is at most their error before, plus delta, plus the
  * subtraction's rounding (`rounding`, 2 u times the largest budget). */
-static inline void pay(double *budget, double *error, double q, double delta, double rounding) {
-    double b = *budget, e = *error;
+static inline void pay(Money *money, double q, double delta, double rounding) {
+    double b = money->v, e = money->e;
     if (b + e <= q - delta) {
-        *budget = 0.0;
-        *error = 0.0;
+        money->v = 0.0;
+        money->e = 0.0;
     } else {
-        *budget = b > q ? b - q : 0.0;
-        *error = e + delta + rounding;
+        money->v = b > q ? b - q : 0.0;
+        money->e = e + delta + rounding;
     }
 }
 
-static void charge(const int32_t *sup, int s, double *budget, double *error, double q,
-                   double delta, double rounding) {
-    for (int i = 0; i < s; i++) pay(&budget[sup[i]], &error[sup[i]], q, delta, rounding);
+static void charge(const int32_t *sup, int s, Money *money, double q, double delta,
+                   double rounding) {
+    for (int i = 0; i < s; i++) pay(&money[sup[i]], q, delta, rounding);
 }
 
 /* The winner w's supporters pay its price here (`price`), and, with the earlier run replayed
@@ -352,8 +358,8 @@ static void charge_and_replay(Run *run, int w, int r, const Price *price) {
     int poorer = 0;
     for (int i = 0; i < s; i++) {
         int voter = sup[i];
-        pay(&run->budget[voter], &run->error[voter], q, delta, rounding);
-        int below = run->budget0[voter] - run->error0[voter] < q0 + delta0;
+        pay(&run->money[voter], q, delta, rounding);
+        int below = run->money0[voter].v - run->money0[voter].e < q0 + delta0;
         slopes += below ? run->slope[voter] : 0.0;
         poorer += below;
     }
@@ -363,9 +369,9 @@ static void charge_and_replay(Run *run, int w, int r, const Price *price) {
         int voter = sup[i];
         /* One left with nothing at b1 (this run, just charged) has nothing anywhere in the
          * interval: its budget no longer moves. */
-        int spent = run->budget[voter] == 0.0 && run->error[voter] == 0.0;
+        int spent = run->money[voter].v == 0.0 && run->money[voter].e == 0.0;
         run->slope[voter] = spent ? 0.0 : (run->slope[voter] + fall) * (1 + 2 * U);
-        pay(&run->budget0[voter], &run->error0[voter], q0, delta0, rounding0);
+        pay(&run->money0[voter], q0, delta0, rounding0);
     }
 }
 
@@ -445,9 +451,9 @@ static int settle_top(Run *run, Entry *heap, int *size, Price *prices, int *fres
 /* A lower bound on the budget of voter i at b0 + t, before this round (t <= the interval,
  * rounded down; `cover` >= the interval). */
 static double least_at(const Run *run, int i, double t, double cover) {
-    double low0 = run->budget0[i] - run->error0[i];
+    double low0 = run->money0[i].v - run->money0[i].e;
     double x = low0 > 0 ? (low0 * (1 - 2 * U) + t) * (1 - 2 * U) : 0.0;
-    double low1 = (run->budget[i] - run->error[i]) * (1 - 2 * U);
+    double low1 = (run->money[i].v - run->money[i].e) * (1 - 2 * U);
     double rest = (cover - t) * (1 + 2 * U) * run->slope[i] * (1 + 2 * U);
     double y = (low1 - rest) * (1 - 2 * U);
     if (low1 - rest > 0 && y > x) x = y; /* false for NaN (an infinite slope times 0) */
@@ -456,9 +462,9 @@ static double least_at(const Run *run, int i, double t, double cover) {
 
 /* An upper bound on the budget of voter i at b0 + t (t rounded up; `shift` <= b1 - (b0 + t)). */
 static double most_at(const Run *run, int i, double t, double shift) {
-    double most = (run->budget[i] + run->error[i]) * (1 + 2 * U) - shift;
+    double most = (run->money[i].v + run->money[i].e) * (1 + 2 * U) - shift;
     double x = most > 0 ? most * (1 + 2 * U) : 0.0;
-    double y = ((run->budget0[i] + run->error0[i]) * (1 + 2 * U) +
+    double y = ((run->money0[i].v + run->money0[i].e) * (1 + 2 * U) +
                 run->slope[i] * t * (1 + 2 * U)) *
                (1 + 2 * U);
     if (y < x) x = y;
@@ -521,7 +527,7 @@ static double low_at(Run *run, int p, double shortest, double cover, double *low
 }
 
 static int pieces_certified(Run *run, int w, int p) {
-    if (run->budget0 == NULL) return 0;
+    if (run->money0 == NULL) return 0;
     /* `cover` bounds b1 - b0 from above, `shortest` from below. */
     double gap = run->per_voter - run->previous_per_voter;
     double slack = run->own_error + run->previous_error + 4 * U * run->per_voter;
@@ -650,8 +656,8 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
             if (!held && run->previous_winner[round - 1] != winner && run->diverged < 0) {
                 run->diverged = round - 1;
                 run->diverged_theirs_here =
-                    rho_guessed(run, run->previous_winner[round - 1], run->budget, run->error);
-                run->diverged_ours_there = rho_guessed(run, winner, run->budget0, run->error0);
+                    rho_guessed(run, run->previous_winner[round - 1], run->money);
+                run->diverged_ours_there = rho_guessed(run, winner, run->money0);
             }
         }
         run->record_winner[round - 1] = winner;
@@ -663,12 +669,12 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
         alive[winner] = 0;
         bought[(*count)++] = winner;
         /* The earlier run's purchase is replayed while the interval still holds. */
-        if (run->budget0 != NULL && run->interval_rounds == round)
+        if (run->money0 != NULL && run->interval_rounds == round)
             charge_and_replay(run, winner, round - 1, pw);
         else
             charge(run->supporters + run->offsets[winner],
-                   run->offsets[winner + 1] - run->offsets[winner], run->budget, run->error,
-                   pw->q, pw->delta, 2 * U * run->per_voter);
+                   run->offsets[winner + 1] - run->offsets[winner], run->money, pw->q,
+                   pw->delta, 2 * U * run->per_voter);
         run->round = ++round;
     }
     certified = 1;
@@ -790,8 +796,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     run.ranks = ranks.buf;
     run.costs = costs.buf;
     run.per_voter = per_voter;
-    run.budget = malloc(sizeof(double) * (size_t)(voters + 1));
-    run.error = malloc(sizeof(double) * (size_t)(voters + 1));
+    run.money = malloc(sizeof(Money) * (size_t)(voters + 1));
     run.widest = widest + 1;
     run.previous_rounds = -1;
     run.diverged = -1;
@@ -804,11 +809,10 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
         run.previous_delta = earlier_delta.buf;
         run.previous_per_voter = earlier_per_voter;
         run.previous_error = earlier_error;
-        run.budget0 = malloc(sizeof(double) * (size_t)(voters + 1));
-        run.error0 = malloc(sizeof(double) * (size_t)(voters + 1));
+        run.money0 = malloc(sizeof(Money) * (size_t)(voters + 1));
         run.slope = malloc(sizeof(double) * (size_t)(voters + 1));
         run.pieces = malloc(sizeof(double) * 2 * (PIECES + 1));
-        if (!run.budget0 || !run.error0 || !run.slope || !run.pieces) {
+        if (!run.money0 || !run.slope || !run.pieces) {
             PyErr_NoMemory();
             goto release;
         }
@@ -822,7 +826,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     run.record_exact = malloc((size_t)projects + 1);
     run.scratch = malloc(sizeof(double) * 5 * (size_t)(widest + 1));
     bought = malloc(sizeof(int32_t) * (size_t)(projects + 1));
-    if (!run.budget || !run.error || !run.scratch || !bought || !run.record_winner ||
+    if (!run.money || !run.scratch || !bought || !run.record_winner ||
         !run.record_high || !run.record_exact || !run.record_q || !run.record_delta ||
         !run.zeros) {
         PyErr_NoMemory();
@@ -840,13 +844,11 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     }
     if (stranger < 0) {
         for (int i = 0; i < voters; i++) {
-            run.budget[i] = per_voter;
-            run.error[i] = error;
+            run.money[i] = (Money){per_voter, error};
         }
-        if (run.budget0 != NULL) {
+        if (run.money0 != NULL) {
             for (int i = 0; i < voters; i++) {
-                run.budget0[i] = earlier_per_voter;
-                run.error0[i] = earlier_error;
+                run.money0[i] = (Money){earlier_per_voter, earlier_error};
                 run.slope[i] = 1.0;
             }
         }
@@ -891,16 +893,14 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
 release:
     free(run.record_q);
     free(run.record_delta);
-    free(run.budget0);
-    free(run.error0);
+    free(run.money0);
     free(run.slope);
     free(run.pieces);
     free(run.zeros);
     free(run.record_winner);
     free(run.record_high);
     free(run.record_exact);
-    free(run.budget);
-    free(run.error);
+    free(run.money);
     free(run.scratch);
     free(bought);
     PyBuffer_Release(&offsets);
