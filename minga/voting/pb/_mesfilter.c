@@ -118,6 +118,9 @@ typedef struct {
      * earlier run's winner here and of this run's winner there (at b0, replayed). */
     int diverged;
     double diverged_theirs_here, diverged_ours_there;
+    /* ... and this run's winner's supporters' money there and here (where it could not be
+     * bought there). */
+    double diverged_money_there, diverged_money_here;
 } Run;
 
 static int before(Entry a, Entry b) {
@@ -199,6 +202,15 @@ static int price_over(Run *run, int p, const Money *money, Price *out) {
 
 static int price(Run *run, int p, Price *out) {
     return price_over(run, p, run->money, out);
+}
+
+/* The money of project p's supporters, summed, for a guess only. */
+static double money_of(const Run *run, int p, const Money *money) {
+    const int32_t *sup = run->supporters + run->offsets[p];
+    int s = run->offsets[p + 1] - run->offsets[p];
+    double total = 0.0;
+    for (int i = 0; i < s; i++) total += money[sup[i]].v;
+    return total;
 }
 
 /* The rho of a project priced over these budgets, for a guess only: the middle of its bounds,
@@ -658,6 +670,8 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
                 run->diverged_theirs_here =
                     rho_guessed(run, run->previous_winner[round - 1], run->money);
                 run->diverged_ours_there = rho_guessed(run, winner, run->money0);
+                run->diverged_money_there = money_of(run, winner, run->money0);
+                run->diverged_money_here = money_of(run, winner, run->money);
             }
         }
         run->record_winner[round - 1] = winner;
@@ -876,9 +890,11 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     /* The interval holds only if every round of both runs is certified. */
     int interval = has_earlier && run.interval_rounds == count && count == run.previous_rounds;
     PyObject *diverged = run.diverged < 0 ? Py_NewRef(Py_None)
-                                          : Py_BuildValue("(idd)", run.diverged,
+                                          : Py_BuildValue("(idddd)", run.diverged,
                                                           run.diverged_theirs_here,
-                                                          run.diverged_ours_there);
+                                                          run.diverged_ours_there,
+                                                          run.diverged_money_there,
+                                                          run.diverged_money_here);
     if (!diverged) {
         Py_DECREF(purchases);
         goto release;

@@ -12,7 +12,16 @@ def run(
     earlier: tuple[Buffer, Buffer, Buffer, Buffer, Buffer, float, float] | None = None,
     /,
 ) -> (
-    tuple[list[int], bytes, bytes, bytes, bytes, bytes, bool, tuple[int, float, float] | None]
+    tuple[
+        list[int],
+        bytes,
+        bytes,
+        bytes,
+        bytes,
+        bytes,
+        bool,
+        tuple[int, float, float, float, float] | None,
+    ]
     | None
 ): ...
 def last_failure() -> tuple[int, int, int, str] | None: ...

@@ -88,7 +88,8 @@ class Filter:
         record.deltas.frombytes(deltas)
         crossing = None
         if earlier is not None and diverged is not None:
-            crossing = _crossing(earlier.record, record, *diverged)
+            cost = self.costs[record.winners[diverged[0]]]
+            crossing = _crossing(earlier.record, record, cost, *diverged)
         return FilterRun(per_voter_budget, [*self.free, *bought], record, interval, crossing)
 
 
@@ -116,19 +117,31 @@ class FilterRun:
 
 
 def _crossing(
-    earlier: Record, later: Record, diverged: int, theirs_here: float, ours_there: float
+    earlier: Record,
+    later: Record,
+    cost: float,
+    diverged: int,
+    theirs_here: float,
+    ours_there: float,
+    money_there: float,
+    money_here: float,
 ) -> float | None:
-    """A guess at where the purchases of two runs change: the per-voter budget between them at
-    which the two winners of the first round where they differ would swap, each one's rho taken
+    """A guess at where the purchases of two runs change, between their per-voter budgets:
+    where the two winners of the first round where they differ would swap, each one's rho taken
     as linear in the per-voter budget. The C run gives the earlier winner's rho in the later run
-    and the later winner's in the earlier one (replayed). None where they do not cross (one is
-    unaffordable, or a pricing gave up)."""
+    and the later winner's in the earlier one (replayed). Where the later winner could not be
+    bought in the earlier run, where its supporters' money (linear too) would reach its cost.
+    None where neither applies (or a pricing gave up)."""
+    low, high = earlier.per_voter_budget, later.per_voter_budget
+    if math.isinf(ours_there):
+        if money_there < cost <= money_here:
+            return low + (high - low) * (cost - money_there) / (money_here - money_there)
+        return None
     ours_then, theirs_now = earlier.highs[diverged], later.highs[diverged]
     # The later winner's rho less the earlier one's: positive below the change, negative above.
     then, now = ours_there - ours_then, theirs_now - theirs_here
     if not (math.isfinite(then) and math.isfinite(now) and then > 0 > now):
         return None
-    low, high = earlier.per_voter_budget, later.per_voter_budget
     return low + (high - low) * then / (then - now)
 
 

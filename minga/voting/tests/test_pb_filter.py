@@ -222,6 +222,23 @@ def test_a_run_that_buys_differently_guesses_where_the_change_lies():
     assert fast.purchases(start + 191) == low.purchases != fast.purchases(start + 192)
 
 
+def test_where_a_project_becomes_affordable_the_guess_is_where_its_money_reaches_its_cost():
+    instance, profile = parse_file(shared_path("pabulib", "Hungary_Budapest_2024.pb"))
+    prepared, fast = filter_of(instance, profile, "cost")
+    start = prepared.budget / prepared.voters
+    low = fast.run(start + 1104)
+    assert low is not None
+
+    # From step 1203 a project that its supporters could not pay for at step 1104 is bought
+    # in round 18, before the one bought there at 1104.
+    high = fast.run(start + 1333, low)
+
+    assert high is not None and high.crossing is not None
+    assert 1190 < high.crossing - float(start) <= 1203
+    assert fast.purchases(start + 1202) == low.purchases != fast.purchases(start + 1203)
+    assert len(high.record.winners) == len(low.record.winners) + 1
+
+
 def test_an_exact_tie_goes_to_the_smaller_id_compared_as_a_string():
     # "10" and "9" have the same cost and two supporters each: rho is exactly 1/2 for both.
     instance, profile = election(40, {"9": 10, "10": 10}, [["9", "10"], ["9", "10"]])
