@@ -249,21 +249,26 @@ static int price_of(Run *run, int p, const double *v, const double *ve, int s, d
         return PRICED;
     }
     /* Water-filling: q = (c - money of those poorer than q) / the others, rising to the fixed
-     * point; a sort if it has not settled after a few rounds. q only rises, so a supporter
-     * found poorer than q stays poorer: each round moves them to the front of a copy of the
-     * budgets and scans only the rest. */
-    double q = even, poorer = 0.0;
-    int settled = 0, count = 0;
-    memcpy(sorted, v, sizeof(double) * (size_t)s);
+     * point; a sort if it has not settled after a few rounds. Each round sums those poorer
+     * than q afresh, without branches (who they are is unpredictable) and in four sums. */
+    double q = even;
+    int settled = 0;
     for (int iteration = 0; iteration < WATER_FILL_ITERATIONS; iteration++) {
-        for (int i = count; i < s; i++) {
-            double x = sorted[i];
-            if (x < q) {
-                poorer += x;
-                sorted[i] = sorted[count];
-                sorted[count++] = x;
+        double poorer4[LANES] = {0};
+        int count4[LANES] = {0}, i = 0;
+        for (; i + LANES <= s; i += LANES) {
+            for (int k = 0; k < LANES; k++) {
+                double x = v[i + k];
+                poorer4[k] += x < q ? x : 0.0;
+                count4[k] += x < q;
             }
         }
+        for (; i < s; i++) {
+            poorer4[0] += v[i] < q ? v[i] : 0.0;
+            count4[0] += v[i] < q;
+        }
+        double poorer = (poorer4[0] + poorer4[1]) + (poorer4[2] + poorer4[3]);
+        int count = count4[0] + count4[1] + count4[2] + count4[3];
         if (count == s) { /* affordable, so only by rounding */
             give_up(run->round, p, -1, "water-filling");
             return UNCERTAIN;
