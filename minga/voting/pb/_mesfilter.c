@@ -948,8 +948,136 @@ static PyObject *mesfilter_last_failure(PyObject *self, PyObject *unused) {
     return Py_BuildValue("(iiis)", failure.round, failure.project, failure.other, failure.reason);
 }
 
+/* The voters numbered afresh (cluster): each voter's ballot as the popularity ranks of its
+ * projects, ascending, and the voters in the order of their ballots. */
+typedef struct {
+    const int32_t *starts, *ranks;
+} Ballots;
+
+static _Thread_local const Ballots *sorting;
+
+static int by_ballot(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    const int32_t *rx = sorting->ranks + sorting->starts[x], *ry = sorting->ranks + sorting->starts[y];
+    int32_t nx = sorting->starts[x + 1] - sorting->starts[x];
+    int32_t ny = sorting->starts[y + 1] - sorting->starts[y];
+    for (int32_t i = 0; i < nx && i < ny; i++)
+        if (rx[i] != ry[i]) return rx[i] < ry[i] ? -1 : 1;
+    if (nx != ny) return nx < ny ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+static _Thread_local const int32_t *counting; /* the supporters' counts, for by_popularity */
+
+static int by_popularity(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    if (counting[x] != counting[y]) return counting[x] > counting[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+PyDoc_STRVAR(cluster_doc,
+             "cluster(voters, offsets, supporters)\n\n"
+             "The supporters (int32 buffer, project p's are supporters[offsets[p]:offsets[p + "
+             "1]]) with the voters numbered afresh so that those who approve the same projects "
+             "(the most approved first) come together, each project's ascending: bytes of "
+             "int32, in the same layout. run() reads a project's supporters' budgets by "
+             "number, so neighbours then share cache lines.");
+
+static PyObject *mesfilter_cluster(PyObject *self, PyObject *args) {
+    (void)self;
+    int voters;
+    Py_buffer offsets, supporters;
+    if (!PyArg_ParseTuple(args, "iy*y*", &voters, &offsets, &supporters)) return NULL;
+    PyObject *result = NULL;
+    int32_t *popular = NULL, *counts = NULL, *starts = NULL, *ranks = NULL;
+    int32_t *order = NULL, *number = NULL, *fill = NULL, *out = NULL;
+    if (!check_buffer(&offsets, "offsets", "int32", 4) ||
+        !check_buffer(&supporters, "supporters", "int32", 4))
+        goto release;
+    int projects = (int)(offsets.len / 4) - 1;
+    const int32_t *off = offsets.buf, *sup = supporters.buf;
+    Py_ssize_t entries = supporters.len / 4;
+    if (projects < 0 || voters < 0 || off[0] != 0 || off[projects] != entries) {
+        PyErr_SetString(PyExc_ValueError,
+                        "offsets: one more item than the projects, from 0 to the supporters'");
+        goto release;
+    }
+    for (int p = 0; p < projects; p++) {
+        if (off[p + 1] < off[p] || off[p + 1] > entries) {
+            PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", p);
+            goto release;
+        }
+    }
+    for (Py_ssize_t i = 0; i < entries; i++) {
+        if (sup[i] < 0 || sup[i] >= voters) {
+            PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", i);
+            goto release;
+        }
+    }
+    popular = malloc(sizeof(int32_t) * (size_t)(projects + 1));
+    counts = calloc((size_t)projects + 1, sizeof(int32_t));
+    starts = calloc((size_t)voters + 1, sizeof(int32_t));
+    ranks = malloc(sizeof(int32_t) * (size_t)(entries + 1));
+    order = malloc(sizeof(int32_t) * (size_t)(voters + 1));
+    number = malloc(sizeof(int32_t) * (size_t)(voters + 1));
+    fill = calloc((size_t)projects + 1, sizeof(int32_t));
+    out = malloc(sizeof(int32_t) * (size_t)(entries + 1));
+    if (!popular || !counts || !starts || !ranks || !order || !number || !fill || !out) {
+        PyErr_NoMemory();
+        goto release;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (int p = 0; p < projects; p++) {
+        popular[p] = p;
+        counts[p] = off[p + 1] - off[p];
+    }
+    counting = counts;
+    qsort(popular, (size_t)projects, sizeof(int32_t), by_popularity);
+    /* Each voter's ranks, ascending: filled in the order of the ranks. */
+    int32_t *seen = number; /* as scratch: how many of each voter's ranks are in */
+    for (Py_ssize_t i = 0; i < entries; i++) starts[sup[i]]++;
+    for (int v = 0, at = 0; v < voters; v++) {
+        int32_t n = starts[v];
+        starts[v] = at;
+        at += n;
+        seen[v] = 0;
+    }
+    starts[voters] = (int32_t)entries;
+    for (int r = 0; r < projects; r++) {
+        int p = popular[r];
+        for (int32_t i = off[p]; i < off[p + 1]; i++) ranks[starts[sup[i]] + seen[sup[i]]++] = r;
+    }
+    Ballots ballots = {starts, ranks};
+    sorting = &ballots;
+    for (int v = 0; v < voters; v++) order[v] = v;
+    qsort(order, (size_t)voters, sizeof(int32_t), by_ballot);
+    /* Numbered in that order, each project's supporters come out ascending. */
+    for (int n = 0; n < voters; n++) {
+        int v = order[n];
+        for (int32_t i = starts[v]; i < starts[v + 1]; i++) {
+            int p = popular[ranks[i]];
+            out[off[p] + fill[p]++] = n;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)(4 * entries));
+release:
+    free(popular);
+    free(counts);
+    free(starts);
+    free(ranks);
+    free(order);
+    free(number);
+    free(fill);
+    free(out);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&supporters);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"run", mesfilter_run, METH_VARARGS, run_doc},
+    {"cluster", mesfilter_cluster, METH_VARARGS, cluster_doc},
     {"last_failure", mesfilter_last_failure, METH_NOARGS, last_failure_doc},
     {NULL, NULL, 0, NULL},
 };

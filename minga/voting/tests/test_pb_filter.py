@@ -341,6 +341,49 @@ def test_bad_arrays_are_refused_naming_the_argument(arguments, error, message):
         extension.run(*arguments, False, 10.0, 0.0)
 
 
+def test_voters_are_numbered_afresh_with_the_same_ballots_together():
+    extension = filtered_module._extension
+    assert extension is not None
+    # Projects 0 (3 supporters), 1 (2) and 2 (4, the most approved). Voters 0 and 4 approve
+    # {0, 2}, voter 1 {0, 1}, voter 2 {2} and voter 3 {1, 2}.
+    lists = [[0, 1, 4], [1, 3], [0, 2, 4, 3]]
+    offsets, supporters = array("i", [0]), array("i")
+    for voters in lists:
+        supporters.extend(voters)
+        offsets.append(len(supporters))
+
+    clustered = array("i")
+    clustered.frombytes(extension.cluster(5, offsets, supporters))
+    new = [list(clustered[offsets[p] : offsets[p + 1]]) for p in range(3)]
+
+    assert all(voters == sorted(voters) for voters in new)
+
+    # The same ballots, numbered afresh: a permutation of the voters.
+    def ballots(of):
+        return sorted(tuple(p for p in range(3) if v in of[p]) for v in range(5))
+
+    assert ballots(new) == ballots(lists)
+    # In the order of their ballots, the most approved project first: {2} (voter 2 becomes 0),
+    # {2, 0} (voters 0 and 4, neighbours: 1 and 2), {2, 1} (voter 3), then {0, 1} (voter 1).
+    assert new == [[1, 2, 4], [3, 4], [0, 1, 2, 3]]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((3, array("i", [0, 1]), array("i", [5])), "supporters[0]: not a voter"),
+        ((3, array("i", [0, 1]), array("i", [0, 1])), "offsets: one more item than the projects"),
+        ((3, array("i", [0, 2, 1, 2]), array("i", [0, 1])), "offsets[1]: not ascending"),
+    ],
+)
+def test_numbering_afresh_refuses_bad_arrays(arguments, message):
+    extension = filtered_module._extension
+    assert extension is not None
+
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        extension.cluster(*arguments)
+
+
 def test_a_negative_or_infinite_budget_is_refused():
     extension = filtered_module._extension
     assert extension is not None
