@@ -721,15 +721,19 @@ PyDoc_STRVAR(run_doc,
              "error, earlier=None)\n\n"
              "One MES run on approval ballots, every choice certified against the exact rule: "
              "None where a certificate failed, otherwise (purchases, winners, highs, exact, "
-             "interval). purchases: project indices in order. winners (int32), highs (float64) "
-             "and exact (int8), one item per round, are this run's record: pass them as "
-             "`earlier` to a run at a larger per-voter budget, whose `interval` is then True "
-             "if MES makes the same purchases at every per-voter budget between the two. "
-             "offsets and supporters: int32 buffers (supporters of project p are "
-             "supporters[offsets[p]:offsets[p + 1]]); costs: float64 buffer of whole numbers "
-             "below 2^53 (projects of cost 0 are skipped); ranks: int32 buffer, each project's "
-             "position by id as a string; error: a bound on |per_voter_budget - the exact "
-             "per-voter budget|.");
+             "prices, deltas, interval, diverged). purchases: project indices in order. "
+             "winners (int32), highs (float64), exact (int8), prices and deltas (float64), one "
+             "item per round, are this run's record: pass them, with its per-voter budget and "
+             "error, as `earlier` to a run at a larger per-voter budget, whose `interval` is "
+             "then True if MES makes the same purchases at every per-voter budget between the "
+             "two. diverged: None, or, where the two runs' winners first differ after rounds "
+             "certified over the interval, (round, the earlier winner's rho here, this winner's "
+             "rho there, this winner's supporters' money there and here), for guessing where "
+             "the change lies. offsets and supporters: int32 buffers (supporters of project p "
+             "are supporters[offsets[p]:offsets[p + 1]]); costs: float64 buffer of whole "
+             "numbers below 2^53 (projects of cost 0 are skipped); ranks: int32 buffer, each "
+             "project's position by id as a string; error: a bound on |per_voter_budget - the "
+             "exact per-voter budget|.");
 
 static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     (void)self;

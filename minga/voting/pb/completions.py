@@ -91,7 +91,7 @@ class _Stops:
         )
 
     def cost(self, bought: list[int]) -> int | Fraction:
-        """outcome_cost, faster."""
+        """The outcome's cost (outcome_cost), summed as integers where the costs are whole."""
         costs = self.costs
         return sum(costs[p] for p in bought)
 
@@ -172,7 +172,7 @@ def _add1_filtered(prepared: Prepared, stop: Add1Stop, fast: Filter) -> Add1Resu
     record to certify against). The final step's exact run is left to the caller, who must
     find there what the filter found. None: the filter gave up too often (see _GIVE_UPS).
 
-    Two shortcuts of the filtered search, both only choices of where to look (every step it
+    Three shortcuts of the filtered search, all only choices of where to look (every step it
     passes is still certified or run):
     - A run above that buys differently carries a guess at where the change lies
       (FilterRun.crossing): the search looks just below it, and runs the guessed step on the
