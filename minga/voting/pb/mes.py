@@ -181,6 +181,8 @@ class _State:
         self.budget = [0, int(per_voter_budget * denominator)]
         self.size = [0, prepared.voters]
         self.label = [1] * prepared.voters
+        # The last charge's price per unit t, over D: the most a supporter paid per unit.
+        self.share = 0
 
     def money(self, p: int) -> int:
         return sum(map(self.budget.__getitem__, self.prepared.pick[p](self.label)))
@@ -236,6 +238,7 @@ class _State:
             self.d *= factor
             self.budget = list(map(factor.__mul__, self.budget))  # in C
         per_t = price.numerator * factor // price.denominator
+        self.share = per_t
         budget, size = self.budget, self.size
         remap: dict[Hashable, int] = {}
         paid = 0
@@ -342,7 +345,7 @@ def run(
     # Lower bounds on each project's price: cost / total satisfaction holds at any budget.
     queue = [_entry(costs[p] / prepared.total_sat[p], ids[p], p) for p in remaining]
     round_number = 1
-    upper: dict[int, Fraction] = {}
+    upper = _MoneyBounds.of(state, {})
     if explain:
         queue = []
         for p in remaining:
@@ -357,7 +360,7 @@ def run(
                     price.rho * prepared.unit[p]
                 )
                 result.rejections[p].best_round = 1
-        upper = {p: Fraction(state.money(p), state.d) for p in alive}
+        upper = _MoneyBounds.of(state, {p: state.money(p) for p in alive})
     heapq.heapify(queue)
     earlier = [purchase for purchase in certify.purchases if purchase.round] if certify else []
 
@@ -462,7 +465,8 @@ def run(
         if explain:
             # A project's supporters lose at most what was just paid; check exactly only those
             # whose money may now fall short of their cost.
-            _explain_affordability(result, state, alive, upper, costs[winner], round_number)
+            each = state.share if prepared.weights[winner] is None else None
+            _explain_affordability(result, state, alive, upper, winner, each, round_number)
     if result.certified and len(earlier) != round_number - 1:
         result.certified = False
     return result
@@ -660,20 +664,49 @@ def _unaffordable(
             rejection.money_left = Fraction(state.money(p), state.d)
 
 
+@dataclass
+class _MoneyBounds:
+    """Lower bounds on each project's supporters' money, over the denominator `d` (the run's D
+    when they were last brought up to date), and the costs over the run's first D, `first`
+    (D only grows, by whole factors)."""
+
+    money: dict[int, int]
+    d: int
+    costs: list[int]
+    first: int
+
+    @classmethod
+    def of(cls, state: _State, money: dict[int, int]) -> _MoneyBounds:
+        costs = [int(cost * state.d) for cost in state.prepared.costs]
+        return cls(money, state.d, costs, state.d)
+
+
 def _explain_affordability(
     result: Run,
     state: _State,
     alive: set[int],
-    upper: dict[int, Fraction],
-    spent: Fraction,
+    bounds: _MoneyBounds,
+    winner: int,
+    each: int | None,
     round_number: int,
 ) -> None:
-    """After a purchase of cost `spent`, every project's supporters have at most `spent` less
-    than before: only those whose money may now fall short of their cost are checked exactly."""
-    costs = state.prepared.costs
+    """After the purchase of `winner`, every project's supporters have at most its cost less
+    than before, and, on approval ballots, at most `each` (the price per supporter, over D)
+    times their number: only those whose money may now fall short of their cost are checked
+    exactly. Integers over D throughout."""
+    supporters, d = state.prepared.supporters, state.d
+    money = bounds.money
+    if bounds.d != d:
+        factor = d // bounds.d
+        for p in money:
+            money[p] *= factor
+        bounds.d = d
+    scale = d // bounds.first
+    lost = bounds.costs[winner] * scale
     for p in sorted(alive):
-        upper[p] -= spent
-        if upper[p] < costs[p]:
-            upper[p] = Fraction(state.money(p), state.d)
-            if upper[p] < costs[p]:
+        cost = bounds.costs[p] * scale
+        money[p] -= lost if each is None else min(lost, each * len(supporters[p]))
+        if money[p] < cost:
+            money[p] = state.money(p)
+            if money[p] < cost:
                 _unaffordable(result, state, p, round_number, alive, True)

@@ -206,6 +206,38 @@ def test_mes_equals_a_literal_voter_by_voter_implementation(elec, sat, extra):
     assert explained.purchases == run.purchases
 
 
+@settings(max_examples=80, deadline=None)
+@given(small_elections(), st.sampled_from(["cost", "cardinality"]), st.integers(0, 40))
+def test_mes_explains_when_each_rejected_project_became_unaffordable(elec, sat, extra):
+    instance, profile = elec
+    prepared = prepare(instance, profile, sat)
+    per_voter = instance.budget / len(profile.ballots) + extra
+
+    run = mes.run(prepared, per_voter, explain=True)
+
+    # Replayed voter by voter: the first round at whose start a project's supporters have less
+    # money than its cost, and that money.
+    money = [per_voter] * prepared.voters
+    became: dict[int, tuple[int, Fraction]] = {}
+
+    def check(round_number):
+        for p in run.rejections:
+            if p not in became and prepared.supporters[p]:
+                left = sum(money[v] for v in prepared.supporters[p])
+                if left < prepared.costs[p]:
+                    became[p] = (round_number, left)
+
+    check(1)
+    for purchase in run.purchases:
+        if purchase.round:
+            for v in prepared.supporters[purchase.project]:
+                money[v] -= min(money[v], purchase.price)
+            check(purchase.round + 1)
+    for p, rejection in run.rejections.items():
+        if prepared.supporters[p]:
+            assert (rejection.unaffordable_round, rejection.money_left) == became[p], p
+
+
 @st.composite
 def scored_elections(draw):
     count = draw(st.integers(1, 5))
