@@ -706,6 +706,21 @@ done:
     return certified;
 }
 
+/* The first project p whose supporters' range offsets[p]:offsets[p + 1] does not lie, in
+ * order, within the `entries` supporters, or -1. */
+static int bad_offset(const int32_t *off, int projects, Py_ssize_t entries) {
+    for (int p = 0; p < projects; p++)
+        if (off[p] < 0 || off[p + 1] < off[p] || off[p + 1] > entries) return p;
+    return -1;
+}
+
+/* The first supporter entry that is not one of the voters, or -1 (it needs no GIL). */
+static Py_ssize_t first_stranger(const int32_t *sup, Py_ssize_t entries, int voters) {
+    for (Py_ssize_t i = 0; i < entries; i++)
+        if (sup[i] < 0 || sup[i] >= voters) return i;
+    return -1;
+}
+
 static int check_buffer(Py_buffer *buffer, const char *name, const char *format,
                         Py_ssize_t itemsize) {
     if (buffer->itemsize != itemsize || buffer->ndim > 1) {
@@ -797,14 +812,13 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     }
     const int32_t *off = offsets.buf, *sup = supporters.buf;
     Py_ssize_t entries = supporters.len / 4;
-    int widest = 0;
-    for (int p = 0; p < projects; p++) {
-        if (off[p] < 0 || off[p + 1] < off[p] || off[p + 1] > entries) {
-            PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", p);
-            goto release;
-        }
-        if (off[p + 1] - off[p] > widest) widest = off[p + 1] - off[p];
+    int bad = bad_offset(off, projects, entries), widest = 0;
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", bad);
+        goto release;
     }
+    for (int p = 0; p < projects; p++)
+        if (off[p + 1] - off[p] > widest) widest = off[p + 1] - off[p];
     /* Every supporter must be a voter: checked without the GIL, with the run (below). */
     Py_ssize_t stranger = -1;
     if (!(per_voter >= 0) || !(error >= 0) || !isfinite(per_voter) || !isfinite(error)) {
@@ -859,12 +873,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     /* The buffers are held, so the checks, the set-up and the run need no GIL: another
      * thread's run goes on meanwhile. */
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < entries; i++) {
-        if (sup[i] < 0 || sup[i] >= voters) {
-            stranger = i;
-            break;
-        }
-    }
+    stranger = first_stranger(sup, entries, voters);
     if (stranger < 0) {
         for (int i = 0; i < voters; i++) {
             run.money[i] = (Money){per_voter, error};
@@ -994,7 +1003,7 @@ static PyObject *mesfilter_cluster(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "iy*y*", &voters, &offsets, &supporters)) return NULL;
     PyObject *result = NULL;
     int32_t *popular = NULL, *counts = NULL, *starts = NULL, *ranks = NULL;
-    int32_t *order = NULL, *number = NULL, *fill = NULL, *out = NULL;
+    int32_t *order = NULL, *seen = NULL, *fill = NULL, *out = NULL;
     if (!check_buffer(&offsets, "offsets", "int32", 4) ||
         !check_buffer(&supporters, "supporters", "int32", 4))
         goto release;
@@ -1006,27 +1015,25 @@ static PyObject *mesfilter_cluster(PyObject *self, PyObject *args) {
                         "offsets: one more item than the projects, from 0 to the supporters'");
         goto release;
     }
-    for (int p = 0; p < projects; p++) {
-        if (off[p + 1] < off[p] || off[p + 1] > entries) {
-            PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", p);
-            goto release;
-        }
+    int bad = bad_offset(off, projects, entries);
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", bad);
+        goto release;
     }
-    for (Py_ssize_t i = 0; i < entries; i++) {
-        if (sup[i] < 0 || sup[i] >= voters) {
-            PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", i);
-            goto release;
-        }
+    Py_ssize_t stranger = first_stranger(sup, entries, voters);
+    if (stranger >= 0) {
+        PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", stranger);
+        goto release;
     }
     popular = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     counts = calloc((size_t)projects + 1, sizeof(int32_t));
     starts = calloc((size_t)voters + 1, sizeof(int32_t));
     ranks = malloc(sizeof(int32_t) * (size_t)(entries + 1));
     order = malloc(sizeof(int32_t) * (size_t)(voters + 1));
-    number = malloc(sizeof(int32_t) * (size_t)(voters + 1));
+    seen = malloc(sizeof(int32_t) * (size_t)(voters + 1));
     fill = calloc((size_t)projects + 1, sizeof(int32_t));
     out = malloc(sizeof(int32_t) * (size_t)(entries + 1));
-    if (!popular || !counts || !starts || !ranks || !order || !number || !fill || !out) {
+    if (!popular || !counts || !starts || !ranks || !order || !seen || !fill || !out) {
         PyErr_NoMemory();
         goto release;
     }
@@ -1038,7 +1045,7 @@ static PyObject *mesfilter_cluster(PyObject *self, PyObject *args) {
     counting = counts;
     qsort(popular, (size_t)projects, sizeof(int32_t), by_popularity);
     /* Each voter's ranks, ascending: filled in the order of the ranks. */
-    int32_t *seen = number; /* as scratch: how many of each voter's ranks are in */
+    /* seen[v]: how many of voter v's ranks are in so far */
     for (Py_ssize_t i = 0; i < entries; i++) starts[sup[i]]++;
     for (int v = 0, at = 0; v < voters; v++) {
         int32_t n = starts[v];
@@ -1071,7 +1078,7 @@ release:
     free(starts);
     free(ranks);
     free(order);
-    free(number);
+    free(seen);
     free(fill);
     free(out);
     PyBuffer_Release(&offsets);

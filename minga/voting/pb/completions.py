@@ -66,10 +66,6 @@ class Add1Result:
         return result
 
 
-def outcome_cost(prepared: Prepared, selected: list[int]) -> Fraction:
-    return sum((prepared.costs[p] for p in selected), Fraction(0))
-
-
 class _Stops:
     """Whether the Add1 loop stops at an outcome: every project with supporters and a cost is
     bought, or (exhaustive) none of the others fits in what is left of the budget, that is, not
@@ -91,7 +87,7 @@ class _Stops:
         )
 
     def cost(self, bought: list[int]) -> int | Fraction:
-        """The outcome's cost (outcome_cost), summed as integers where the costs are whole."""
+        """The outcome's cost, summed as integers where the costs are whole."""
         costs = self.costs
         return sum(costs[p] for p in bought)
 
@@ -337,12 +333,12 @@ def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:
     step, runs = 0, 1
     current = mes.run(prepared, start, record=jump)
     # The first run, at budget / voters, cannot overspend: each voter spends at most their share.
-    assert outcome_cost(prepared, current.selected) <= prepared.budget
+    assert ending.cost(current.selected) <= prepared.budget
     if not jump:
         while not stops(current):
             runs += 1
             plain = mes.run(prepared, start + step + 1)
-            if outcome_cost(prepared, plain.selected) > prepared.budget:
+            if ending.cost(plain.selected) > prepared.budget:
                 return Add1Result.of(prepared, current, step, runs)
             step, current = step + 1, plain
         return Add1Result.of(prepared, current, step, runs)
@@ -384,7 +380,7 @@ def _add1_exact(prepared: Prepared, stop: Add1Stop, jump: bool) -> Add1Result:
                 continue
             following = tried
         # The definition's step, one unit: it may change the outcome.
-        if outcome_cost(prepared, following.selected) > prepared.budget:
+        if ending.cost(following.selected) > prepared.budget:
             return Add1Result.of(prepared, current, step, runs)
         step, current = step + 1, following
     return Add1Result.of(prepared, current, step, runs)

@@ -180,15 +180,22 @@ def test_the_same_purchases_at_both_ends_do_not_certify_the_steps_between(
     assert not later.interval
 
 
-def test_intervals_are_certified_on_budapest_2024_and_hold_step_by_step():
+@pytest.fixture(scope="module")
+def budapest():
+    """Budapest 2024 (22,001 Add1 steps), cost satisfaction: the election prepared, its filter,
+    and the per-voter budget Add1 starts from. Parsed once for the tests that use it."""
     instance, profile = parse_file(shared_path("pabulib", "Hungary_Budapest_2024.pb"))
     prepared, fast = filter_of(instance, profile, "cost")
-    start = prepared.budget / prepared.voters
+    return prepared, fast, prepared.budget / prepared.voters
+
+
+def test_intervals_are_certified_on_budapest_2024_and_hold_step_by_step(budapest):
+    prepared, fast, start = budapest
     first = fast.run(start)
     assert first is not None
 
     twenty = fast.run(start + 20, first)
-    # Only the finer certificate (the interval in 64 pieces) proves this one: the coarse test
+    # Only the finer certificate (the interval in pieces) proves this one: the coarse test
     # compares the winner's price at step 0 with the others' at step 100.
     hundred = fast.run(start + 100, first)
     # Its purchase sequence changes first at step 192 (found step by step).
@@ -204,10 +211,8 @@ def test_intervals_are_certified_on_budapest_2024_and_hold_step_by_step():
     assert mes.run(prepared, start + 97).selected == first.purchases
 
 
-def test_a_run_that_buys_differently_guesses_where_the_change_lies():
-    instance, profile = parse_file(shared_path("pabulib", "Hungary_Budapest_2024.pb"))
-    prepared, fast = filter_of(instance, profile, "cost")
-    start = prepared.budget / prepared.voters
+def test_a_run_that_buys_differently_guesses_where_the_change_lies(budapest):
+    _, fast, start = budapest
     low = fast.run(start + 120)
     assert low is not None
 
@@ -222,10 +227,8 @@ def test_a_run_that_buys_differently_guesses_where_the_change_lies():
     assert fast.purchases(start + 191) == low.purchases != fast.purchases(start + 192)
 
 
-def test_where_a_project_becomes_affordable_the_guess_is_where_its_money_reaches_its_cost():
-    instance, profile = parse_file(shared_path("pabulib", "Hungary_Budapest_2024.pb"))
-    prepared, fast = filter_of(instance, profile, "cost")
-    start = prepared.budget / prepared.voters
+def test_where_a_project_becomes_affordable_the_guess_is_where_its_money_reaches_its_cost(budapest):
+    _, fast, start = budapest
     low = fast.run(start + 1104)
     assert low is not None
 
