@@ -642,25 +642,38 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
     for (;;) {
         /* The first fresh entry: the candidate. */
         int winner = -1;
+        Entry candidate;
         while (size > 0) {
             int top = settle_top(run, heap, &size, prices, fresh, alive, round);
             if (top == TOP_UNCERTAIN) goto done;
             if (top == TOP_FRESH) {
-                winner = pop(heap, &size).project;
+                candidate = pop(heap, &size);
+                winner = candidate.project;
                 break;
             }
         }
         if (winner < 0) break;
-        /* Every project that might be as cheap must be proved dearer. */
+        /* Every project that might be as cheap must be proved dearer. One proved cheaper (its
+         * bounds below, or an exact tie that its rank wins, where rounding ordered the two
+         * lower bounds the other way) becomes the candidate: those set aside are dearer than
+         * the one it beat, and so than it. */
         Price *pw = &prices[winner];
         int set_aside = 0;
         while (size > 0 && heap[0].low <= pw->high) {
             int top = settle_top(run, heap, &size, prices, fresh, alive, round);
             if (top == TOP_UNCERTAIN) goto done;
             if (top != TOP_FRESH) continue;
-            if (!cheaper(run, winner, pw, heap[0].project, &prices[heap[0].project])) {
-                give_up(round, winner, heap[0].project, "near-tie");
-                goto done;
+            int other = heap[0].project;
+            if (!cheaper(run, winner, pw, other, &prices[other])) {
+                if (!cheaper(run, other, &prices[other], winner, pw)) {
+                    give_up(round, winner, other, "near-tie");
+                    goto done;
+                }
+                aside[set_aside++] = candidate;
+                candidate = pop(heap, &size);
+                winner = other;
+                pw = &prices[winner];
+                continue;
             }
             aside[set_aside++] = pop(heap, &size);
         }

@@ -253,6 +253,22 @@ def test_an_exact_tie_goes_to_the_smaller_id_compared_as_a_string():
     assert bought == mes.run(prepared, Fraction(20)).selected
 
 
+def test_an_exact_tie_is_proved_where_rounding_orders_the_two_bounds_the_other_way():
+    # Cost satisfaction, 335 supporters each: rho is exactly 1/335 for both, but in doubles
+    # (6417 / 335) / 6417 rounds below (51000 / 335) / 51000, so "b" comes out of the queue
+    # first although "a" wins the tie (as in Warszawa 2018 Targowek, on which the filter gave up
+    # at every step before).
+    assert 6417 / 335 / 6417 < 51000 / 335 / 51000
+    instance, profile = election(400_000, {"a": 51000, "b": 6417}, [["a", "b"]] * 335)
+    prepared, fast = filter_of(instance, profile, "cost")
+
+    bought = fast.purchases(Fraction(1000))
+
+    assert bought is not None, filtered_module.last_failure()
+    assert [prepared.ids[p] for p in bought] == ["a", "b"]
+    assert bought == mes.run(prepared, Fraction(1000)).selected
+
+
 def test_a_tie_it_cannot_prove_makes_it_give_up_and_add1_stays_exact():
     # Cardinality: g (1 each for voter 0) then c (2 each) are bought first; a and b then cost
     # 4 each to voters 0, 1 and 2, and voter 0 has exactly 4 left: an exact tie between two
