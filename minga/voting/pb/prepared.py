@@ -58,17 +58,20 @@ def prepare(instance: Instance, profile: Profile, sat: Satisfaction) -> Prepared
     position = {project_id: i for i, project_id in enumerate(ids)}
     n = len(profile.ballots)
     if profile.scored:
-        given: list[list[tuple[int, Fraction]]] = [[] for _ in ids]
+        # Points as (numerator, denominator), read once: Fraction arithmetic per point would
+        # be most of the time this takes.
+        given: list[list[tuple[int, int, int]]] = [[] for _ in ids]
         for v, ballot in enumerate(profile.ballots):
             assert ballot.points is not None
             for project_id, points in zip(ballot.projects, ballot.points, strict=True):
-                if points > 0:
-                    given[position[project_id]].append((v, points))
-        supporters = tuple(tuple(v for v, _ in pairs) for pairs in given)
+                numerator = points.numerator
+                if numerator > 0:
+                    given[position[project_id]].append((v, numerator, points.denominator))
+        supporters = tuple(tuple(v for v, _, _ in pairs) for pairs in given)
         # The smallest common denominator of a project's points makes every t whole.
-        denominators = [math.lcm(1, *(x.denominator for _, x in pairs)) for pairs in given]
+        denominators = [math.lcm(1, *{d for _, _, d in pairs}) for pairs in given]
         weights: tuple[tuple[int, ...] | None, ...] = tuple(
-            tuple(int(x * q) for _, x in pairs)
+            tuple(x * (q // d) for _, x, d in pairs)
             for pairs, q in zip(given, denominators, strict=True)
         )
         scale = tuple(Fraction(1, q) for q in denominators)

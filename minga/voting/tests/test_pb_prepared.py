@@ -30,3 +30,29 @@ def test_the_picker_gives_a_tuple_for_one_supporter_and_for_none():
     picked = [prepared.pick[p](labels) for p in range(3)]
 
     assert picked == [(4, 5), (4,), ()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(scored_elections())
+def test_scored_ballots_give_each_supporter_their_points_as_t_times_the_scale(elec):
+    instance, profile = elec
+    prepared = prepare(instance, profile, "cost")
+    expected = {
+        (p.project_id, v): x
+        for v, ballot in enumerate(profile.ballots)
+        for p in instance.projects
+        for project_id, x in zip(ballot.projects, ballot.points, strict=True)
+        if project_id == p.project_id and x > 0
+    }
+
+    found = {
+        (prepared.ids[p], v): t * prepared.scale[p]
+        for p in range(len(prepared.ids))
+        for v, t in zip(prepared.supporters[p], prepared.weights[p], strict=True)
+    }
+
+    assert found == expected
+    assert all(
+        prepared.total_sat[p] == sum(t * prepared.scale[p] for t in prepared.weights[p])
+        for p in range(len(prepared.ids))
+    )
