@@ -183,19 +183,31 @@ class _State:
         self.label = [1] * prepared.voters
         # The last charge's price per unit t, over D: the most a supporter paid per unit.
         self.share = 0
+        # Until the first charge every voter is in class 1: a project's supporters are counted
+        # by their number, without reading their labels.
+        self.charged = False
 
     def money(self, p: int) -> int:
+        if not self.charged:
+            return self.budget[1] * len(self.prepared.supporters[p])
         return sum(map(self.budget.__getitem__, self.prepared.pick[p](self.label)))
 
     def price(self, p: int) -> _Price | None:
         """The price of project p now, or None if its supporters cannot pay for it."""
         budget = self.budget
-        labels = self.prepared.pick[p](self.label)
         weights = self.prepared.weights[p]
         scored: Counter[tuple[int, int]] | None = None
         cost = self.prepared.costs[p] * self.d
         assert cost.denominator == 1
         need = cost.numerator
+        if weights is None and not self.charged:
+            found = _pairs_share([(budget[1], len(self.prepared.supporters[p]))], need)
+            if found is None:
+                return None
+            numerator, denominator = found
+            rho = Fraction(numerator, denominator * self.d) / self.prepared.scale[p]
+            return _Price(rho, numerator, denominator, None)
+        labels = self.prepared.pick[p](self.label)
         if weights is None:
             # Approval: every t is 1. When the supporters are many more than the classes, count
             # them by class and sort the distinct budgets; otherwise sort every supporter's
@@ -239,6 +251,7 @@ class _State:
             self.budget = list(map(factor.__mul__, self.budget))  # in C
         per_t = price.numerator * factor // price.denominator
         self.share = per_t
+        self.charged = True
         budget, size = self.budget, self.size
         remap: dict[Hashable, int] = {}
         paid = 0
