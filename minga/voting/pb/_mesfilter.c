@@ -1099,9 +1099,95 @@ release:
     return result;
 }
 
+PyDoc_STRVAR(overlaps_doc,
+             "overlaps(voters, offsets, supporters, limit)\n\n"
+             "How many supporters each two projects share: bytes of int32, row p holding, for "
+             "every project q, the number of voters who support both (the diagonal: p's own "
+             "number). offsets and supporters as for run() (each project's supporters distinct). "
+             "None where the work, the sum over voters of their ballot's length squared, would "
+             "exceed `limit`.");
+
+static PyObject *mesfilter_overlaps(PyObject *self, PyObject *args) {
+    (void)self;
+    int voters;
+    long long limit;
+    Py_buffer offsets, supporters;
+    if (!PyArg_ParseTuple(args, "iy*y*L", &voters, &offsets, &supporters, &limit)) return NULL;
+    PyObject *result = NULL;
+    int32_t *starts = NULL, *ballots = NULL, *seen = NULL, *counts = NULL;
+    if (!check_buffer(&offsets, "offsets", "int32", 4) ||
+        !check_buffer(&supporters, "supporters", "int32", 4))
+        goto release;
+    int projects = (int)(offsets.len / 4) - 1;
+    const int32_t *off = offsets.buf, *sup = supporters.buf;
+    Py_ssize_t entries = supporters.len / 4;
+    if (projects < 0 || voters < 0 || off[0] != 0 || off[projects] != entries) {
+        PyErr_SetString(PyExc_ValueError,
+                        "offsets: one more item than the projects, from 0 to the supporters'");
+        goto release;
+    }
+    int bad = bad_offset(off, projects, entries);
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", bad);
+        goto release;
+    }
+    Py_ssize_t stranger = first_stranger(sup, entries, voters);
+    if (stranger >= 0) {
+        PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", stranger);
+        goto release;
+    }
+    starts = calloc((size_t)voters + 1, sizeof(int32_t));
+    if (!starts) {
+        PyErr_NoMemory();
+        goto release;
+    }
+    for (Py_ssize_t i = 0; i < entries; i++) starts[sup[i]]++;
+    long long work = (long long)projects * projects;
+    for (int v = 0; v < voters; v++) work += (long long)starts[v] * starts[v];
+    if (work > limit) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto release;
+    }
+    ballots = malloc(sizeof(int32_t) * (size_t)(entries + 1));
+    seen = calloc((size_t)voters + 1, sizeof(int32_t));
+    counts = calloc((size_t)projects * (size_t)projects + 1, sizeof(int32_t));
+    if (!ballots || !seen || !counts) {
+        PyErr_NoMemory();
+        goto release;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (int v = 0, at = 0; v < voters; v++) {
+        int32_t n = starts[v];
+        starts[v] = at;
+        at += n;
+    }
+    starts[voters] = (int32_t)entries;
+    for (int p = 0; p < projects; p++)
+        for (int32_t i = off[p]; i < off[p + 1]; i++) ballots[starts[sup[i]] + seen[sup[i]]++] = p;
+    for (int v = 0; v < voters; v++) {
+        for (int32_t i = starts[v]; i < starts[v + 1]; i++) {
+            int32_t *row = counts + (size_t)ballots[i] * (size_t)projects;
+            for (int32_t j = starts[v]; j < starts[v + 1]; j++) row[ballots[j]]++;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = PyBytes_FromStringAndSize((const char *)counts,
+                                       (Py_ssize_t)(4 * (size_t)projects * (size_t)projects));
+release:
+    free(starts);
+    free(ballots);
+    free(seen);
+    free(counts);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&supporters);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"run", mesfilter_run, METH_VARARGS, run_doc},
     {"cluster", mesfilter_cluster, METH_VARARGS, cluster_doc},
+    {"overlaps", mesfilter_overlaps, METH_VARARGS, overlaps_doc},
     {"last_failure", mesfilter_last_failure, METH_NOARGS, last_failure_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -33,7 +33,7 @@ import heapq
 import math
 from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import accumulate
@@ -705,9 +705,17 @@ def _explain_affordability(
 ) -> None:
     """After the purchase of `winner`, every project's supporters have at most its cost less
     than before, and, on approval ballots, at most `each` (the price per supporter, over D)
-    times their number: only those whose money may now fall short of their cost are checked
-    exactly. Integers over D throughout."""
-    supporters, d = state.prepared.supporters, state.d
+    times the number of them who support the winner too (or all of them, where those numbers
+    were not counted: Prepared.overlaps): only those whose money may now fall short of their
+    cost are checked exactly. Integers over D throughout."""
+    prepared, d = state.prepared, state.d
+    overlaps = prepared.overlaps
+    shared: Sequence[int]
+    if overlaps is None:
+        shared = tuple(map(len, prepared.supporters))
+    else:
+        projects = len(prepared.ids)
+        shared = overlaps[winner * projects : (winner + 1) * projects]
     money = bounds.money
     if bounds.d != d:
         factor = d // bounds.d
@@ -718,7 +726,7 @@ def _explain_affordability(
     lost = bounds.costs[winner] * scale
     for p in sorted(alive):
         cost = bounds.costs[p] * scale
-        money[p] -= lost if each is None else min(lost, each * len(supporters[p]))
+        money[p] -= lost if each is None else min(lost, each * shared[p])
         if money[p] < cost:
             money[p] = state.money(p)
             if money[p] < cost:

@@ -5,14 +5,22 @@ scale (`satisfaction = t x scale[p]`), so that the rules compute with Python int
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from operator import itemgetter
+from types import ModuleType
 from typing import Literal
 
 from minga.voting.pb.model import Instance, Profile
+
+_extension: ModuleType | None
+try:
+    from minga.voting.pb import _mesfilter as _extension
+except ImportError:  # pragma: no cover - test_pb_filter fails loudly where this happens
+    _extension = None
 
 Satisfaction = Literal["cost", "cardinality"]
 SATISFACTIONS: tuple[Satisfaction, ...] = ("cost", "cardinality")
@@ -42,6 +50,38 @@ class Prepared:
         tuple. The rules read every supporter's class once per price and per charge; an
         `itemgetter` does it in C, about half again as fast as `map`, and is built once here."""
         return tuple(_picker(supporters) for supporters in self.supporters)
+
+
+    @cached_property
+    def flat(self) -> tuple[array[int], array[int]]:
+        """Every project's supporters in one int32 array, project p's at
+        `offsets[p]:offsets[p + 1]`: (offsets, supporters), the layout of the compiled helpers."""
+        offsets = array("i", [0])
+        supporters = array("i")
+        for voters in self.supporters:
+            supporters.extend(voters)
+            offsets.append(len(supporters))
+        return offsets, supporters
+
+    @cached_property
+    def overlaps(self) -> memoryview | None:
+        """`overlaps[p * len(ids) + q]`: how many voters support both p and q (the compiled
+        helper counts them, pair by pair of each ballot's projects). None without the compiled
+        helper, or where ballots are so long that counting would cost more than it saves (the
+        rules then bound with each project's own number of supporters)."""
+        if _extension is None or len(self.ids) > _OVERLAPS_MAX_PROJECTS:
+            return None
+        offsets, supporters = self.flat
+        limit = _OVERLAPS_WORK * (len(supporters) + len(self.ids) ** 2)
+        found = _extension.overlaps(self.voters, offsets, supporters, limit)
+        return None if found is None else memoryview(found).cast("i")
+
+
+# Counting overlaps costs the sum over voters of their ballot's length squared; beyond this many
+# times the supporters (ballots averaging this many projects), or past this many projects (a
+# matrix of 16 MB), the rules do without.
+_OVERLAPS_WORK = 64
+_OVERLAPS_MAX_PROJECTS = 2048
 
 
 def _picker(indices: tuple[int, ...]) -> Callable[[Sequence[int]], tuple[int, ...]]:
