@@ -974,6 +974,36 @@ static PyObject *mesfilter_last_failure(PyObject *self, PyObject *unused) {
     return Py_BuildValue("(iiis)", failure.round, failure.project, failure.other, failure.reason);
 }
 
+/* Checks the arrays of cluster() and overlaps(): 1, with the number of projects and of
+ * supporter entries, or 0 with an exception naming the array. */
+static int check_ballots(int voters, Py_buffer *offsets, Py_buffer *supporters, int *projects,
+                         Py_ssize_t *entries) {
+    if (!check_buffer(offsets, "offsets", "int32", 4) ||
+        !check_buffer(supporters, "supporters", "int32", 4))
+        return 0;
+    int m = (int)(offsets->len / 4) - 1;
+    const int32_t *off = offsets->buf, *sup = supporters->buf;
+    Py_ssize_t n = supporters->len / 4;
+    if (m < 0 || voters < 0 || off[0] != 0 || off[m] != n) {
+        PyErr_SetString(PyExc_ValueError,
+                        "offsets: one more item than the projects, from 0 to the supporters'");
+        return 0;
+    }
+    int bad = bad_offset(off, m, n);
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", bad);
+        return 0;
+    }
+    Py_ssize_t stranger = first_stranger(sup, n, voters);
+    if (stranger >= 0) {
+        PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", stranger);
+        return 0;
+    }
+    *projects = m;
+    *entries = n;
+    return 1;
+}
+
 /* The voters numbered afresh (cluster): each voter's ballot as the popularity ranks of its
  * projects, ascending, and the voters in the order of their ballots. */
 typedef struct {
@@ -1017,27 +1047,10 @@ static PyObject *mesfilter_cluster(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     int32_t *popular = NULL, *counts = NULL, *starts = NULL, *ranks = NULL;
     int32_t *order = NULL, *seen = NULL, *fill = NULL, *out = NULL;
-    if (!check_buffer(&offsets, "offsets", "int32", 4) ||
-        !check_buffer(&supporters, "supporters", "int32", 4))
-        goto release;
-    int projects = (int)(offsets.len / 4) - 1;
+    int projects;
+    Py_ssize_t entries;
+    if (!check_ballots(voters, &offsets, &supporters, &projects, &entries)) goto release;
     const int32_t *off = offsets.buf, *sup = supporters.buf;
-    Py_ssize_t entries = supporters.len / 4;
-    if (projects < 0 || voters < 0 || off[0] != 0 || off[projects] != entries) {
-        PyErr_SetString(PyExc_ValueError,
-                        "offsets: one more item than the projects, from 0 to the supporters'");
-        goto release;
-    }
-    int bad = bad_offset(off, projects, entries);
-    if (bad >= 0) {
-        PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", bad);
-        goto release;
-    }
-    Py_ssize_t stranger = first_stranger(sup, entries, voters);
-    if (stranger >= 0) {
-        PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", stranger);
-        goto release;
-    }
     popular = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     counts = calloc((size_t)projects + 1, sizeof(int32_t));
     starts = calloc((size_t)voters + 1, sizeof(int32_t));
@@ -1115,27 +1128,10 @@ static PyObject *mesfilter_overlaps(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "iy*y*L", &voters, &offsets, &supporters, &limit)) return NULL;
     PyObject *result = NULL;
     int32_t *starts = NULL, *ballots = NULL, *seen = NULL, *counts = NULL;
-    if (!check_buffer(&offsets, "offsets", "int32", 4) ||
-        !check_buffer(&supporters, "supporters", "int32", 4))
-        goto release;
-    int projects = (int)(offsets.len / 4) - 1;
+    int projects;
+    Py_ssize_t entries;
+    if (!check_ballots(voters, &offsets, &supporters, &projects, &entries)) goto release;
     const int32_t *off = offsets.buf, *sup = supporters.buf;
-    Py_ssize_t entries = supporters.len / 4;
-    if (projects < 0 || voters < 0 || off[0] != 0 || off[projects] != entries) {
-        PyErr_SetString(PyExc_ValueError,
-                        "offsets: one more item than the projects, from 0 to the supporters'");
-        goto release;
-    }
-    int bad = bad_offset(off, projects, entries);
-    if (bad >= 0) {
-        PyErr_Format(PyExc_ValueError, "offsets[%d]: not ascending within supporters", bad);
-        goto release;
-    }
-    Py_ssize_t stranger = first_stranger(sup, entries, voters);
-    if (stranger >= 0) {
-        PyErr_Format(PyExc_ValueError, "supporters[%zd]: not a voter", stranger);
-        goto release;
-    }
     starts = calloc((size_t)voters + 1, sizeof(int32_t));
     if (!starts) {
         PyErr_NoMemory();

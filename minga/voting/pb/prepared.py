@@ -51,7 +51,6 @@ class Prepared:
         `itemgetter` does it in C, about half again as fast as `map`, and is built once here."""
         return tuple(_picker(supporters) for supporters in self.supporters)
 
-
     @cached_property
     def flat(self) -> tuple[array[int], array[int]]:
         """Every project's supporters in one int32 array, project p's at
