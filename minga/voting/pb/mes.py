@@ -50,8 +50,18 @@ class Purchase:
     project: int
     round: int  # 1-based; 0 for the zero-cost projects taken before the first round
     rho: Fraction  # price per unit of satisfaction
-    price: Fraction  # what a supporter who could afford it paid (rho x unit)
-    effective_votes: Fraction | None
+    unit: Fraction  # the project's unit of effective votes (Prepared.unit)
+    cost: Fraction
+
+    # Worked out when asked (only explanations ask), not in every run of the Add1 loop.
+    @property
+    def price(self) -> Fraction:
+        """What a supporter who could afford it paid (rho x unit)."""
+        return self.rho * self.unit
+
+    @property
+    def effective_votes(self) -> Fraction | None:
+        return self.cost / self.price if self.rho > 0 else None
 
 
 @dataclass
@@ -192,6 +202,12 @@ class _State:
             return self.budget[1] * len(self.prepared.supporters[p])
         return sum(map(self.budget.__getitem__, self.prepared.pick[p](self.label)))
 
+    def rho(self, p: int, numerator: int, denominator: int) -> Fraction:
+        """The rho of a price per unit t of numerator / denominator over D: that over the
+        project's scale, as one Fraction (one gcd)."""
+        scale = self.prepared.scale[p]
+        return Fraction(numerator * scale.denominator, denominator * self.d * scale.numerator)
+
     def price(self, p: int) -> _Price | None:
         """The price of project p now, or None if its supporters cannot pay for it."""
         budget = self.budget
@@ -205,7 +221,7 @@ class _State:
             if found is None:
                 return None
             numerator, denominator = found
-            rho = Fraction(numerator, denominator * self.d) / self.prepared.scale[p]
+            rho = self.rho(p, numerator, denominator)
             return _Price(rho, numerator, denominator, None)
         labels = self.prepared.pick[p](self.label)
         if weights is None:
@@ -219,11 +235,16 @@ class _State:
             if found is None:
                 return None
             numerator, denominator = found
-            rho = Fraction(numerator, denominator * self.d) / self.prepared.scale[p]
+            rho = self.rho(p, numerator, denominator)
             return _Price(rho, numerator, denominator, None)
         scored = Counter(zip(labels, weights, strict=True))
+        # Poorest first by budget / t, ordered as integers: budget x (L / t), L the common
+        # multiple of the project's t.
+        common = self.prepared.common_weight[p]
         entries = sorted(
-            (Fraction(budget[c], t), budget[c], t, n) for (c, t), n in scored.items() if budget[c]
+            (budget[c] * (common // t), budget[c], t, n)
+            for (c, t), n in scored.items()
+            if budget[c]
         )
         if sum(b * n for _r, b, _t, n in entries) < need:
             return None
@@ -238,7 +259,7 @@ class _State:
             weight -= t * n
         assert weight > 0, "affordable, so the richest supporters can pay"
         numerator, denominator = need - paid, weight
-        rho = Fraction(numerator, denominator * self.d) / self.prepared.scale[p]
+        rho = self.rho(p, numerator, denominator)
         return _Price(rho, numerator, denominator, scored)
 
     def charge(self, p: int, price: _Price) -> tuple[int, list[tuple[int, int]]] | None:
@@ -347,7 +368,7 @@ def run(
     for p in range(len(ids)):
         result.rejections[p] = Rejection(p)
         if prepared.total_sat[p] > 0 and costs[p] == 0:
-            result.purchases.append(Purchase(p, 0, ZERO, ZERO, None))
+            result.purchases.append(Purchase(p, 0, ZERO, prepared.unit[p], costs[p]))
             del result.rejections[p]
         elif prepared.total_sat[p] > 0:
             remaining.append(p)
@@ -356,7 +377,8 @@ def run(
     fresh: dict[int, tuple[int, _Price]] = {}
     alive = set(remaining)
     # Lower bounds on each project's price: cost / total satisfaction holds at any budget.
-    queue = [_entry(costs[p] / prepared.total_sat[p], ids[p], p) for p in remaining]
+    least = prepared.least_rho
+    queue = [_entry(least[p], ids[p], p) for p in remaining]
     round_number = 1
     upper = _MoneyBounds.of(state, {})
     if explain:
@@ -378,15 +400,8 @@ def run(
     earlier = [purchase for purchase in certify.purchases if purchase.round] if certify else []
 
     def buy(winner: int, price: _Price) -> None:
-        unit = prepared.unit[winner]
         result.purchases.append(
-            Purchase(
-                winner,
-                round_number,
-                price.rho,
-                price.rho * unit,
-                costs[winner] / (price.rho * unit) if price.rho > 0 else None,
-            )
+            Purchase(winner, round_number, price.rho, prepared.unit[winner], costs[winner])
         )
         del result.rejections[winner]
         result.winner_money.append(state.charge(winner, price))

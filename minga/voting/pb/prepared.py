@@ -52,6 +52,21 @@ class Prepared:
         return tuple(_picker(supporters) for supporters in self.supporters)
 
     @cached_property
+    def least_rho(self) -> tuple[Fraction, ...]:
+        """cost / total satisfaction: a lower bound on a project's rho at any budget (0 for a
+        project that gives no satisfaction, which MES never prices), worked out once for the
+        many runs of Add1."""
+        return tuple(
+            cost / sat if sat > 0 else Fraction(0)
+            for cost, sat in zip(self.costs, self.total_sat, strict=True)
+        )
+
+    @cached_property
+    def common_weight(self) -> tuple[int, ...]:
+        """The least common multiple of each project's t (1 for approval)."""
+        return tuple(1 if w is None else math.lcm(1, *set(w)) for w in self.weights)
+
+    @cached_property
     def flat(self) -> tuple[array[int], array[int]]:
         """Every project's supporters in one int32 array, project p's at
         `offsets[p]:offsets[p + 1]`: (offsets, supporters), the layout of the compiled helpers."""
