@@ -427,7 +427,34 @@ def test_runs_computed_ahead_are_let_go_once_they_cannot_be_used(monkeypatch):
         held.append(len(self.ahead))
 
     monkeypatch.setattr(completions._Speculation, "forget", counting)
+    # Its 15,226 supporters are below the threshold of the second thread: lowered here.
+    monkeypatch.setattr(completions, "_SPECULATE_FROM", 0)
     result = add1(prepared, stop="exhaustive")
 
     assert result.steps == 301 and len(held) > 50
-    assert max(held) <= 6
+    assert 1 <= max(held) <= 6
+
+
+def test_below_the_threshold_no_run_is_computed_ahead_and_the_result_is_the_same(monkeypatch):
+    instance, profile = parse_file(shared_path("pabulib", "Poland_Warszawa_2017_Praga-Polnoc.pb"))
+    prepared = prepare(instance, profile, "cost")
+    assert sum(map(len, prepared.supporters)) < completions._SPECULATE_FROM
+    submitted: list[Fraction] = []
+    compute_ahead = completions._Speculation.compute_ahead
+
+    def recording(self, budget, earlier):
+        compute_ahead(self, budget, earlier)
+        submitted.extend(self.ahead)
+
+    monkeypatch.setattr(completions._Speculation, "compute_ahead", recording)
+    alone = add1(prepared, stop="exhaustive")
+    assert submitted == []
+    monkeypatch.setattr(completions, "_SPECULATE_FROM", 0)
+    with_thread = add1(prepared, stop="exhaustive")
+    assert submitted != []
+
+    assert (alone.selected, alone.steps, alone.per_voter_budget) == (
+        with_thread.selected,
+        with_thread.steps,
+        with_thread.per_voter_budget,
+    )
