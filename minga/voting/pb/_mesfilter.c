@@ -83,10 +83,14 @@ typedef struct {
     int voters, projects, sat;
     const int32_t *offsets, *supporters, *ranks;
     const double *costs; /* whole numbers below 2^53 */
+    /* Scored ballots: each supporter entry's whole number of points t (parallel to
+     * `supporters`), and each project's total T; NULL for approval ballots (every t is 1). */
+    const double *weights;
+    double *totals;
     Money *money; /* per voter: |the voter's exact budget - money[i].v| <= money[i].e */
     int round;
     double per_voter;
-    double *scratch; /* 5 x widest */
+    double *scratch; /* 6 x widest */
     double *zeros;   /* widest zeros: the errors of budgets known exactly */
     int widest;      /* the most supporters of a project */
     /* This run's record, one entry per round: the winner, an upper bound on its rho, and
@@ -166,8 +170,11 @@ static double unit_of(const Run *run, int p) {
 static int price_of(Run *run, int p, const double *v, const double *ve, int s, double total,
                     double errors, double least, double *sorted, Price *out);
 
+static int price_over_weighted(Run *run, int p, const Money *money, Price *out);
+
 /* The price of project p over the voters' budgets `money`. */
 static int price_over(Run *run, int p, const Money *money, Price *out) {
+    if (run->weights != NULL) return price_over_weighted(run, p, money, out);
     const int32_t *sup = run->supporters + run->offsets[p];
     int s = run->offsets[p + 1] - run->offsets[p];
     double total = 0.0, errors = 0.0, least = INFINITY;
@@ -223,31 +230,59 @@ static double rho_guessed(Run *run, int p, const Money *money) {
     return (price.low + price.high) / 2;
 }
 
-/* The price of project p over the budgets v (each within ve of the exact one; their sum, the
- * sum of the errors and the least v - ve given), with `sorted` as scratch. */
-static int price_of(Run *run, int p, const double *v, const double *ve, int s, double total,
-                    double errors, double least, double *sorted, Price *out) {
+enum { GO_ON = 3 };
+
+/* What both pricings (approval, scored) settle before water-filling: UNAFFORDABLE where the
+ * supporters' money (`total`, within `errors` of the exact sum before rounding) certainly falls
+ * short of the cost, UNCERTAIN where it may, PRICED (*out filled) where `enough` says that every
+ * supporter certainly has their share of the even price `even`, which is then exact; GO_ON
+ * otherwise. The exact total is within the sum of the errors of the sum of the v_i, which is
+ * within (s + 2) u total of the computed sum (and so is the sum of the errors of its own). */
+static int settle_early(Run *run, int p, int s, double total, double errors, double even,
+                        int enough, Price *out) {
     double c = run->costs[p];
-    /* The exact total is within the sum of the errors of the sum of the v_i, which is within
-     * (s + 2) u total of the computed sum (and so is the sum of the errors of its own). */
     double slack = errors * (1 + (s + 2) * U * 1.01) + (s + 2) * U * 1.01 * total;
     if (total + slack < c) return UNAFFORDABLE;
     if (total - slack < c) {
         give_up(run->round, p, -1, "affordability");
         return UNCERTAIN;
     }
+    if (!enough) return GO_ON;
+    double rho = even / unit_of(run, p);
+    out->q = even;
+    out->delta = 2 * U * even;
+    out->low = rho * (1 - 4 * U);
+    out->high = rho * (1 + 4 * U);
+    out->exact = 1;
+    return PRICED;
+}
+
+/* The price q, proved within delta of the exact one if delta <= limit (else UNCERTAIN). */
+static int certified(Run *run, int p, double q, double delta, double limit, double unit,
+                     Price *out) {
+    if (!(delta <= limit)) {
+        give_up(run->round, p, -1, "price error");
+        return UNCERTAIN;
+    }
+    out->q = q;
+    out->delta = delta;
+    out->low = (q - delta) / unit * (1 - 4 * U);
+    out->high = (q + delta) / unit * (1 + 4 * U);
+    out->exact = 0;
+    return PRICED;
+}
+
+/* The price of project p over the budgets v (each within ve of the exact one; their sum, the
+ * sum of the errors and the least v - ve given), with `sorted` as scratch. */
+static int price_of(Run *run, int p, const double *v, const double *ve, int s, double total,
+                    double errors, double least, double *sorted, Price *out) {
+    double c = run->costs[p];
     double even = c / s;
     double unit = unit_of(run, p);
-    if (least * (1 - 2 * U) >= even * (1 + 2 * U)) {
-        /* Everyone certainly has c / s: the price is exactly c / s. */
-        double rho = even / unit;
-        out->q = even;
-        out->delta = 2 * U * even;
-        out->low = rho * (1 - 4 * U);
-        out->high = rho * (1 + 4 * U);
-        out->exact = 1;
-        return PRICED;
-    }
+    /* Everyone certainly has c / s: the price is exactly c / s. */
+    int early = settle_early(run, p, s, total, errors, even,
+                             least * (1 - 2 * U) >= even * (1 + 2 * U), out);
+    if (early != GO_ON) return early;
     /* Water-filling: q = (c - money of those poorer than q) / the others, rising to the fixed
      * point; a sort if it has not settled after a few rounds. Each round sums those poorer
      * than q afresh, without branches (who they are is unpredictable) and in four sums. */
@@ -325,20 +360,145 @@ static int price_of(Run *run, int p, const double *v, const double *ve, int s, d
         return UNCERTAIN;
     }
     double residual = fabs(got - c) + (s + 2) * U * 1.01 * (got + c + near) + near;
-    double delta = residual / rich * (1 + 4 * U);
-    if (!(delta <= dmax)) {
-        give_up(run->round, p, -1, "price error");
-        return UNCERTAIN;
-    }
-    out->q = q;
-    out->delta = delta;
-    out->low = (q - delta) / unit * (1 - 4 * U);
-    out->high = (q + delta) / unit * (1 + 4 * U);
-    out->exact = 0;
-    return PRICED;
+    return certified(run, p, q, residual / rich * (1 + 4 * U), dmax, unit, out);
 }
 
 static int exactly_cheaper(const Run *run, int w, int p);
+/* Scored ballots. Supporter i of a project gives it t_i points (a whole number), and pays
+ * min(b_i, Q t_i) at a price Q per point; with integer points the satisfaction is t_i, so rho is
+ * Q. The exact Q* solves f(Q) = sum_i min(b_i, Q t_i) = c. As for approval ballots, the price Q
+ * computed here is certified by a second pass: G = sum_i min(v_i, fl(Q t_i)) is within
+ * (s + 2) u (G + c + near + Q T) of the exact sum over the v_i (the products' rounding
+ * included), which is within `near` (the errors of those with v_i < Q t_i + e_i), and twice
+ * u (Q T + the errors) for those the rounded test misplaces, of f(Q): that is R. f rises by at
+ * least W d between Q and Q + d, and between Q - d and Q, for d <= DMAX / 2, W the points of
+ * those with v_i >= (Q + DMAX) t_i + e_i: |Q* - Q| <= R / W. Where every supporter certainly
+ * has (c / T) t_i (T the points given), Q* is exactly c / T. A supporter certainly poorer than
+ * the price pays everything and is left with exactly 0; the others with max(0, v - fl(Q t)),
+ * whose error grows by delta t, the product's rounding and the subtraction's. There is no
+ * replay of an earlier run (pieces_certified): only the coarse interval certificate applies. */
+typedef struct {
+    double ratio, v, t;
+} Share;
+
+static int by_ratio(const void *a, const void *b) {
+    double x = ((const Share *)a)->ratio, y = ((const Share *)b)->ratio;
+    return (x > y) - (x < y);
+}
+
+static int price_of_weighted(Run *run, int p, const double *v, const double *ve,
+                             const double *w, int s, double total, double errors, double least,
+                             Price *out) {
+    double c = run->costs[p], points = run->totals[p];
+    double even = c / points;
+    double unit = unit_of(run, p);
+    int early = settle_early(run, p, s, total, errors, even,
+                             least * (1 - 4 * U) >= even * (1 + 2 * U), out);
+    if (early != GO_ON) return early;
+    /* Water-filling: Q = (c - money of those poorer than Q t) / the others' points. */
+    double q = even;
+    int settled = 0;
+    for (int iteration = 0; iteration < WATER_FILL_ITERATIONS; iteration++) {
+        double poorer = 0.0, poorer_points = 0.0;
+        for (int i = 0; i < s; i++) {
+            int below = v[i] < q * w[i];
+            poorer += below ? v[i] : 0.0;
+            poorer_points += below ? w[i] : 0.0;
+        }
+        if (poorer_points >= points) { /* affordable, so only by rounding */
+            give_up(run->round, p, -1, "water-filling");
+            return UNCERTAIN;
+        }
+        double next = (c - poorer) / (points - poorer_points);
+        if (next <= q) {
+            settled = 1;
+            break;
+        }
+        q = next;
+    }
+    if (!settled) {
+        Share *shares = malloc(sizeof(Share) * (size_t)(s + 1));
+        if (shares == NULL) {
+            give_up(run->round, p, -1, "no memory");
+            return UNCERTAIN;
+        }
+        for (int i = 0; i < s; i++) shares[i] = (Share){v[i] / w[i], v[i], w[i]};
+        qsort(shares, (size_t)s, sizeof(Share), by_ratio);
+        double paid = 0.0, rest = points;
+        int found = 0;
+        for (int j = 0; j < s; j++) {
+            if (c - paid <= shares[j].ratio * rest) {
+                q = (c - paid) / rest;
+                found = 1;
+                break;
+            }
+            paid += shares[j].v;
+            rest -= shares[j].t;
+        }
+        free(shares);
+        if (!found) {
+            give_up(run->round, p, -1, "water-filling");
+            return UNCERTAIN;
+        }
+    }
+    /* The certificate of q. */
+    double dmax = q * DMAX_RELATIVE;
+    double got = 0.0, near = 0.0, rich = 0.0;
+    for (int i = 0; i < s; i++) {
+        double b = v[i], e = ve[i], t = w[i], due = q * t;
+        got += b < due ? b : due;
+        near += b < due + e ? e : 0.0;
+        rich += b >= (q + dmax) * t + e ? t : 0.0;
+    }
+    if (rich == 0.0) {
+        give_up(run->round, p, -1, "no supporter above the price");
+        return UNCERTAIN;
+    }
+    double spread = q * points;
+    double residual = fabs(got - c) + (s + 2) * U * 1.01 * (got + c + near + spread) + near +
+                      2 * U * 1.01 * (spread + errors);
+    return certified(run, p, q, residual / rich * (1 + 4 * U), dmax / 2, unit, out);
+}
+
+static int price_over_weighted(Run *run, int p, const Money *money, Price *out) {
+    const int32_t *sup = run->supporters + run->offsets[p];
+    const double *points = run->weights + run->offsets[p];
+    int s = run->offsets[p + 1] - run->offsets[p];
+    double *v = run->scratch, *ve = run->scratch + run->widest;
+    double *w = run->scratch + 5 * run->widest;
+    double total = 0.0, errors = 0.0, least = INFINITY;
+    for (int i = 0; i < s; i++) {
+        double b = money[sup[i]].v, e = money[sup[i]].e, t = points[i];
+        v[i] = b;
+        ve[i] = e;
+        w[i] = t;
+        total += b;
+        errors += e;
+        double ratio = (b - e) / t;
+        if (ratio < least) least = ratio;
+    }
+    return price_of_weighted(run, p, v, ve, w, s, total, errors, least, out);
+}
+
+/* The winner w's supporters pay min(budget, Q* t) (scored ballots). */
+static void charge_weighted(Run *run, int w, const Price *price) {
+    const int32_t *sup = run->supporters + run->offsets[w];
+    const double *points = run->weights + run->offsets[w];
+    int s = run->offsets[w + 1] - run->offsets[w];
+    double q = price->q, delta = price->delta, rounding = 2 * U * run->per_voter;
+    for (int i = 0; i < s; i++) {
+        Money *money = &run->money[sup[i]];
+        double b = money->v, e = money->e, t = points[i], due = q * t;
+        if (b + e <= (q - delta) * t * (1 - 4 * U)) {
+            money->v = 0.0;
+            money->e = 0.0;
+        } else {
+            money->v = b > due ? b - due : 0.0;
+            money->e = (e + delta * t + 4 * U * due + rounding) * (1 + 2 * U);
+        }
+    }
+}
+
 
 /* The supporters `sup` (s of them) pay a price q* within delta of q: each pays min(budget, q*).
  * One certainly poorer than q* pays everything and is left with exactly 0; the others are left
@@ -405,7 +565,11 @@ static int exactly_cheaper(const Run *run, int w, int p) {
         int sw = run->offsets[w + 1] - run->offsets[w];
         int sp = run->offsets[p + 1] - run->offsets[p];
         __int128 left, right;
-        if (run->sat == SAT_COST) {
+        if (run->weights != NULL) {
+            /* Scored ballots: rho = c / T, T the points given; c_w / T_w against c_p / T_p */
+            left = (__int128)(int64_t)run->costs[w] * (int64_t)run->totals[p];
+            right = (__int128)(int64_t)run->costs[p] * (int64_t)run->totals[w];
+        } else if (run->sat == SAT_COST) {
             /* rho = 1 / s */
             left = (__int128)sp;
             right = (__int128)sw;
@@ -636,7 +800,8 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
         if (s <= 0 || run->costs[p] <= 0) continue;
         alive[p] = 1;
         /* cost / total satisfaction bounds rho from below at any budget */
-        double low = run->costs[p] / s / unit_of(run, p) * (1 - 4 * U);
+        double given = run->weights != NULL ? run->totals[p] : (double)s;
+        double low = run->costs[p] / given / unit_of(run, p) * (1 - 4 * U);
         push(heap, &size, (Entry){low, run->ranks[p], p});
     }
     for (;;) {
@@ -687,8 +852,11 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
                 run->diverged = round - 1;
                 run->diverged_theirs_here =
                     rho_guessed(run, run->previous_winner[round - 1], run->money);
-                run->diverged_ours_there = rho_guessed(run, winner, run->money0);
-                run->diverged_money_there = money_of(run, winner, run->money0);
+                /* Without the earlier run replayed (scored ballots), no guess there. */
+                run->diverged_ours_there =
+                    run->money0 != NULL ? rho_guessed(run, winner, run->money0) : NAN;
+                run->diverged_money_there =
+                    run->money0 != NULL ? money_of(run, winner, run->money0) : NAN;
                 run->diverged_money_here = money_of(run, winner, run->money);
             }
         }
@@ -701,7 +869,9 @@ static int run_mes(Run *run, int32_t *bought, int *count) {
         alive[winner] = 0;
         bought[(*count)++] = winner;
         /* The earlier run's purchase is replayed while the interval still holds. */
-        if (run->money0 != NULL && run->interval_rounds == round)
+        if (run->weights != NULL)
+            charge_weighted(run, winner, pw);
+        else if (run->money0 != NULL && run->interval_rounds == round)
             charge_and_replay(run, winner, round - 1, pw);
         else
             charge(run->supporters + run->offsets[winner],
@@ -761,7 +931,10 @@ PyDoc_STRVAR(run_doc,
              "are supporters[offsets[p]:offsets[p + 1]]); costs: float64 buffer of whole "
              "numbers below 2^53 (projects of cost 0 are skipped); ranks: int32 buffer, each "
              "project's position by id as a string; error: a bound on |per_voter_budget - the "
-             "exact per-voter budget|.");
+             "exact per-voter budget|. weights (scored ballots with whole points, with "
+             "cardinality true: the satisfaction is the points): a float64 buffer, each "
+             "supporter entry's points, whole numbers from 1 below 2^31; runs with weights are "
+             "certified over an interval by the coarse certificate only.");
 
 static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     (void)self;
@@ -772,13 +945,17 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     Py_buffer earlier_q = {0}, earlier_delta = {0};
     double earlier_per_voter = 0.0, earlier_error = 0.0;
     int has_earlier = 0;
-    PyObject *earlier = Py_None;
-    if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd|O", &voters, &offsets, &supporters, &costs, &ranks,
-                          &cardinality, &per_voter, &error, &earlier))
+    PyObject *earlier = Py_None, *weights_given = Py_None;
+    Py_buffer weights = {0};
+    if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd|OO", &voters, &offsets, &supporters, &costs, &ranks,
+                          &cardinality, &per_voter, &error, &earlier, &weights_given))
         return NULL;
     PyObject *result = NULL;
     Run run = {0};
     int32_t *bought = NULL;
+    if (weights_given != Py_None &&
+        PyObject_GetBuffer(weights_given, &weights, PyBUF_SIMPLE | PyBUF_FORMAT) < 0)
+        goto release;
     if (earlier != Py_None) {
         if (!PyArg_ParseTuple(earlier,
                               "y*y*y*y*y*dd;earlier: (winners, highs, exact, prices, deltas, "
@@ -832,6 +1009,38 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     }
     for (int p = 0; p < projects; p++)
         if (off[p + 1] - off[p] > widest) widest = off[p + 1] - off[p];
+    if (weights.obj != NULL) {
+        if (!check_buffer(&weights, "weights", "float64", 8)) goto release;
+        if (weights.len / 8 != entries) {
+            PyErr_SetString(PyExc_ValueError, "weights: one item per supporter entry");
+            goto release;
+        }
+        const double *t = weights.buf;
+        for (Py_ssize_t i = 0; i < entries; i++) {
+            if (!(t[i] >= 1 && t[i] < 2147483648.0 && t[i] == floor(t[i]))) {
+                PyErr_Format(PyExc_ValueError, "weights[%zd]: a whole number from 1 below 2^31",
+                             i);
+                goto release;
+            }
+        }
+        run.weights = t;
+        run.totals = malloc(sizeof(double) * (size_t)(projects + 1));
+        if (!run.totals) {
+            PyErr_NoMemory();
+            goto release;
+        }
+        /* Each total is a whole number below 2^31 x 2^31 = 2^62 only if summed exactly: below
+         * 2^53 it is (every partial sum is a whole number below it). */
+        for (int p = 0; p < projects; p++) {
+            double total = 0.0;
+            for (int32_t i = off[p]; i < off[p + 1]; i++) total += t[i];
+            if (!(total < 9007199254740992.0)) {
+                PyErr_Format(PyExc_ValueError, "weights: project %d's total is 2^53 or more", p);
+                goto release;
+            }
+            run.totals[p] = total;
+        }
+    }
     /* Every supporter must be a voter: checked without the GIL, with the run (below). */
     Py_ssize_t stranger = -1;
     if (!(per_voter >= 0) || !(error >= 0) || !isfinite(per_voter) || !isfinite(error)) {
@@ -859,12 +1068,15 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
         run.previous_delta = earlier_delta.buf;
         run.previous_per_voter = earlier_per_voter;
         run.previous_error = earlier_error;
-        run.money0 = malloc(sizeof(Money) * (size_t)(voters + 1));
-        run.slope = malloc(sizeof(double) * (size_t)(voters + 1));
-        run.pieces = malloc(sizeof(double) * 2 * (PIECES + 1));
-        if (!run.money0 || !run.slope || !run.pieces) {
-            PyErr_NoMemory();
-            goto release;
+        /* Scored ballots: no replay (only the coarse interval certificate applies). */
+        if (run.weights == NULL) {
+            run.money0 = malloc(sizeof(Money) * (size_t)(voters + 1));
+            run.slope = malloc(sizeof(double) * (size_t)(voters + 1));
+            run.pieces = malloc(sizeof(double) * 2 * (PIECES + 1));
+            if (!run.money0 || !run.slope || !run.pieces) {
+                PyErr_NoMemory();
+                goto release;
+            }
         }
     }
     run.own_error = error;
@@ -874,7 +1086,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     run.record_winner = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     run.record_high = malloc(sizeof(double) * (size_t)(projects + 1));
     run.record_exact = malloc((size_t)projects + 1);
-    run.scratch = malloc(sizeof(double) * 5 * (size_t)(widest + 1));
+    run.scratch = malloc(sizeof(double) * 6 * (size_t)(widest + 1));
     bought = malloc(sizeof(int32_t) * (size_t)(projects + 1));
     if (!run.money || !run.scratch || !bought || !run.record_winner ||
         !run.record_high || !run.record_exact || !run.record_q || !run.record_delta ||
@@ -938,6 +1150,7 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
                            (Py_ssize_t)(8 * count),
                            interval ? Py_True : Py_False, diverged);
 release:
+    free(run.totals);
     free(run.record_q);
     free(run.record_delta);
     free(run.money0);
@@ -959,6 +1172,7 @@ release:
     if (earlier_exact.obj) PyBuffer_Release(&earlier_exact);
     if (earlier_q.obj) PyBuffer_Release(&earlier_q);
     if (earlier_delta.obj) PyBuffer_Release(&earlier_delta);
+    if (weights.obj) PyBuffer_Release(&weights);
     return result;
 }
 

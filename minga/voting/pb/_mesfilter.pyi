@@ -10,6 +10,7 @@ def run(
     per_voter_budget: float,
     error: float,
     earlier: tuple[Buffer, Buffer, Buffer, Buffer, Buffer, float, float] | None = None,
+    weights: Buffer | None = None,
     /,
 ) -> (
     tuple[

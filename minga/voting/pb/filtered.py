@@ -51,6 +51,9 @@ class Filter:
     cardinality: bool
     # Bought before round 1 by the exact rule: the zero-cost projects with supporters.
     free: tuple[int, ...]
+    # Scored ballots: each supporter entry's points (parallel to `supporters`); None for
+    # approval ballots.
+    weights: array[float] | None = None
 
     def purchases(self, per_voter_budget: Fraction) -> list[int] | None:
         found = self.run(per_voter_budget)
@@ -76,6 +79,7 @@ class Filter:
             b,
             error,
             None if earlier is None else earlier.record,
+            self.weights,
         )
         if found is None:
             return None
@@ -147,9 +151,11 @@ def _crossing(
 
 def compile_filter(prepared: Prepared) -> Filter | None:
     """The filter for this election, or None where it does not apply."""
-    if _extension is None or prepared.satisfaction not in ("cost", "cardinality"):
+    if _extension is None or prepared.satisfaction not in ("cost", "cardinality", "score"):
         return None
-    if any(w is not None for w in prepared.weights):
+    scored = prepared.satisfaction == "score"
+    # Scored ballots: whole points only (every scale 1: the satisfaction is the points).
+    if scored and any(scale != 1 for scale in prepared.scale):
         return None
     if prepared.voters >= 2**31 or sum(map(len, prepared.supporters)) >= 2**31:
         return None
@@ -157,24 +163,48 @@ def compile_filter(prepared: Prepared) -> Filter | None:
     if any(c.denominator != 1 or c >= _EXACT_LIMIT for c in costs):
         return None
     offsets, supporters = prepared.flat
-    # The voters numbered afresh, those who approve the same projects together: a run reads a
-    # project's supporters' budgets by number, and neighbours then share cache lines (a run on
-    # Budapest 2024 is about 15 % faster). The purchases do not depend on the numbering.
-    clustered = array("i")
-    clustered.frombytes(_extension.cluster(prepared.voters, offsets, supporters))
+    points = None
+    if scored:
+        points = array("d")
+        for weights in prepared.weights:
+            assert weights is not None
+            if any(t >= 2**31 for t in weights) or sum(weights) >= _EXACT_LIMIT:
+                return None
+            points.extend(weights)
+    else:
+        # The voters numbered afresh, those who approve the same projects together: a run reads
+        # a project's supporters' budgets by number, and neighbours then share cache lines (a
+        # run on Budapest 2024 is about 15 % faster). The purchases do not depend on the
+        # numbering. (Scored ballots keep theirs: the points follow the supporters' order.)
+        clustered = array("i")
+        clustered.frombytes(_extension.cluster(prepared.voters, offsets, supporters))
+        supporters = clustered
+    return Filter(
+        voters=prepared.voters,
+        offsets=offsets,
+        supporters=supporters,
+        # A project with no supporters (or none that draw satisfaction) is left out by its
+        # empty range, as the exact rule leaves it out.
+        costs=array("d", (float(c) for c in costs)),
+        ranks=_ranks(prepared),
+        # Scored ballots with whole points: the satisfaction is the points, counted like
+        # cardinality (rho is the price per point).
+        cardinality=prepared.satisfaction in ("cardinality", "score"),
+        free=_free(prepared),
+        weights=points,
+    )
+
+
+def _ranks(prepared: Prepared) -> array[int]:
+    """Each project's position by id as a string (the tie-break)."""
     order = sorted(range(len(prepared.ids)), key=prepared.ids.__getitem__)
     ranks = array("i", [0] * len(order))
     for rank, p in enumerate(order):
         ranks[p] = rank
-    free = tuple(p for p in range(len(costs)) if prepared.total_sat[p] > 0 and costs[p] == 0)
-    return Filter(
-        voters=prepared.voters,
-        offsets=offsets,
-        supporters=clustered,
-        # A project with no supporters (or none that draw satisfaction) is left out by its
-        # empty range, as the exact rule leaves it out.
-        costs=array("d", (float(c) for c in costs)),
-        ranks=ranks,
-        cardinality=prepared.satisfaction == "cardinality",
-        free=free,
-    )
+    return ranks
+
+
+def _free(prepared: Prepared) -> tuple[int, ...]:
+    """The zero-cost projects with supporters, which the exact rule buys before round 1."""
+    costs = prepared.costs
+    return tuple(p for p in range(len(costs)) if prepared.total_sat[p] > 0 and costs[p] == 0)

@@ -2,6 +2,7 @@
 exact rule's, it gives up (None) where a near-tie or a rounding could mislead it, and it is
 built wherever Minga is installed with a C compiler."""
 
+import re
 from array import array
 from fractions import Fraction
 
@@ -45,16 +46,70 @@ def filter_of(instance, profile, sat):
     return prepared, found
 
 
-@settings(max_examples=150, deadline=None)
-@given(small_elections(), st.sampled_from(["cost", "cardinality"]), st.integers(0, 40))
-def test_on_small_elections_the_filter_buys_what_the_exact_rule_buys_or_gives_up(elec, sat, extra):
-    instance, profile = elec
+# Approval ballots with either satisfaction, and scored ballots with whole points.
+ELECTIONS_AND_SATISFACTIONS = st.one_of(
+    st.tuples(small_elections(), st.sampled_from(["cost", "cardinality"])),
+    st.tuples(scored_elections(whole=True), st.just("cost")),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ELECTIONS_AND_SATISFACTIONS, st.integers(0, 40))
+def test_on_small_elections_the_filter_buys_what_the_exact_rule_buys_or_gives_up(
+    elec_and_sat, extra
+):
+    (instance, profile), sat = elec_and_sat
     prepared, fast = filter_of(instance, profile, sat)
     per_voter = prepared.budget / prepared.voters + extra
 
     bought = fast.purchases(per_voter)
 
     assert bought is None or bought == mes.run(prepared, per_voter).selected
+
+
+def test_on_scored_ballots_an_exact_tie_compares_cost_over_points():
+    # "a" costs 6 with 3 points (one voter), "b" 4 with 2 (two voters): rho is exactly 2 for
+    # both, a tie that the smaller id wins, although by cost over supporters b (2) would be
+    # far below a (6).
+    ballots = [{"a": 3}, {"b": 1}, {"b": 1}]
+    instance, profile = election(300, {"a": 6, "b": 4}, ballots, "cumulative")
+    prepared, fast = filter_of(instance, profile, "cost")
+
+    bought = fast.purchases(Fraction(100))
+
+    assert [prepared.ids[p] for p in bought] == ["a", "b"]
+    assert bought == mes.run(prepared, Fraction(100)).selected
+
+
+SCORED_ELECTIONS = [
+    "Poland_Katowice_2022_Osiedle_Witosa.pb",
+    "Poland_Katowice_2025_Piotrowice_-_Ochojec.pb",
+    "Poland_Czestochowa_2024_Kiedrzyn.pb",
+    "Poland_Czestochowa_2025_Zawodzie_-_Dabie.pb",
+]
+
+
+@pytest.mark.parametrize("name", SCORED_ELECTIONS)
+def test_on_shared_scored_elections_runs_and_intervals_match_the_exact_rule(name):
+    instance, profile = parse_file(shared_path("pabulib", name))
+    prepared, fast = filter_of(instance, profile, "cost")
+    assert fast.weights is not None
+    start = prepared.budget / prepared.voters
+    certified = 0
+
+    for step in (0, 40, 200):
+        earlier = fast.run(start + step)
+        assert earlier is not None, filtered_module.last_failure()
+        assert earlier.purchases == mes.run(prepared, start + step).selected
+        later = fast.run(start + step + 3, earlier)
+        assert later is not None, filtered_module.last_failure()
+        if later.interval:
+            certified += 1
+            for k in range(1, 3):
+                assert mes.run(prepared, start + step + k).selected == earlier.purchases
+
+    # Most short intervals are certified (the coarse certificate: no replay on scored ballots).
+    assert certified >= 2
 
 
 @pytest.mark.parametrize("name", SHARED_ELECTIONS)
@@ -71,17 +126,12 @@ def test_on_shared_elections_the_filter_buys_what_the_exact_rule_buys(name, sat)
         assert bought == mes.run(prepared, start + extra).selected
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    small_elections(),
-    st.sampled_from(["cost", "cardinality"]),
-    st.integers(0, 30),
-    st.integers(1, 30),
-)
+@settings(max_examples=200, deadline=None)
+@given(ELECTIONS_AND_SATISFACTIONS, st.integers(0, 30), st.integers(1, 30))
 def test_a_certified_interval_has_the_same_purchases_at_every_budget_in_between(
-    elec, sat, start, length
+    elec_and_sat, start, length
 ):
-    instance, profile = elec
+    (instance, profile), sat = elec_and_sat
     prepared, fast = filter_of(instance, profile, sat)
     low = prepared.budget / prepared.voters + start
     earlier = fast.run(low)
@@ -314,13 +364,13 @@ def test_where_it_keeps_giving_up_add1_hands_over_to_the_exact_loop(monkeypatch)
     assert (result.selected, result.steps, result.runs) == (exact.selected, exact.steps, exact.runs)
 
 
-def test_it_does_not_apply_to_scored_ballots_or_fractional_costs():
-    @given(scored_elections())
-    @settings(max_examples=5, deadline=None)
-    def scored(elec):
-        assert compile_filter(prepare(*elec, "cost")) is None
-
-    scored()
+def test_it_does_not_apply_to_fractional_points_or_fractional_costs():
+    instance, profile = election(
+        10, {"a": 4, "b": 4}, [{"a": Fraction(1, 2), "b": 1}], "cumulative"
+    )
+    assert compile_filter(prepare(instance, profile, "cost")) is None
+    instance, profile = election(10, {"a": 4, "b": 4}, [{"a": 2, "b": 1}], "cumulative")
+    assert compile_filter(prepare(instance, profile, "cost")) is not None
     instance, profile = election(10, {"a": Fraction(5, 2)}, [["a"]])
     assert compile_filter(prepare(instance, profile, "cost")) is None
     instance, profile = election(10, {"a": 2**53}, [["a"]])
@@ -358,6 +408,25 @@ def test_bad_arrays_are_refused_naming_the_argument(arguments, error, message):
 
     with pytest.raises(error, match=message.replace("[", r"\[").replace("]", r"\]")):
         extension.run(*arguments, False, 10.0, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("weights", "error", "message"),
+    [
+        (array("d", [1.0]), ValueError, "weights: one item per supporter entry"),
+        (array("d", [1.0, 0.0]), ValueError, "weights[1]: a whole number from 1 below 2^31"),
+        (array("d", [1.5, 1.0]), ValueError, "weights[0]: a whole number from 1 below 2^31"),
+        (array("d", [2.0**31, 1.0]), ValueError, "weights[0]: a whole number from 1 below 2^31"),
+        (array("i", [1, 1]), TypeError, "weights: a flat buffer of items of 8 bytes"),
+    ],
+)
+def test_bad_weights_are_refused_naming_the_entry(weights, error, message):
+    extension = filtered_module._extension
+    assert extension is not None
+    arrays = (array("i", [0, 2]), array("i", [0, 1]), array("d", [1.0]), array("i", [0]))
+
+    with pytest.raises(error, match=re.escape(message)):
+        extension.run(2, *arrays, True, 10.0, 0.0, None, weights)
 
 
 def test_voters_are_numbered_afresh_with_the_same_ballots_together():

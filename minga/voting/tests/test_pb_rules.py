@@ -239,10 +239,15 @@ def test_mes_explains_when_each_rejected_project_became_unaffordable(elec, sat, 
 
 
 @st.composite
-def scored_elections(draw):
+def scored_elections(draw, whole=False):
+    """Cumulative ballots; `whole`: whole points only (the compiled filter takes those)."""
     count = draw(st.integers(1, 5))
     costs = {str(i): draw(st.integers(0, 60)) for i in range(count)}
-    points = st.fractions(min_value=0, max_value=9, max_denominator=4)
+    points = (
+        st.integers(0, 9).map(Fraction)
+        if whole
+        else st.fractions(min_value=0, max_value=9, max_denominator=4)
+    )
     ballots = draw(
         st.lists(st.dictionaries(st.sampled_from(sorted(costs)), points), min_size=1, max_size=8)
     )
@@ -286,10 +291,15 @@ def test_add1_reproduces_the_official_result_of_assen_2024():
     assert outcome.selected == ("3", "9", "11", "2", "13", "14", "5", "6", "12")
 
 
-@settings(max_examples=60, deadline=None)
-@given(small_elections(), st.sampled_from(["within-budget", "exhaustive"]), st.booleans())
+@settings(max_examples=80, deadline=None)
+@given(
+    st.one_of(small_elections(), scored_elections(whole=True)),
+    st.sampled_from(["within-budget", "exhaustive"]),
+    st.booleans(),
+)
 def test_add1_jumps_end_at_the_same_step_as_single_steps(elec, stop, filtered):
-    """Both fast loops: the exact runs' jumps, and the compiled filter's steps."""
+    """Both fast loops: the exact runs' jumps, and the compiled filter's steps (on approval
+    ballots and on scored ballots with whole points)."""
     instance, profile = elec
     prepared = prepare(instance, profile, "cost")
 
