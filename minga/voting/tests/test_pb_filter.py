@@ -527,3 +527,42 @@ def test_below_the_threshold_no_run_is_computed_ahead_and_the_result_is_the_same
         with_thread.steps,
         with_thread.per_voter_budget,
     )
+
+
+def test_voters_numbered_afresh_give_the_same_runs_and_certify_against_the_first_numbering():
+    instance, profile = parse_file(shared_path("pabulib", "Poland_Warszawa_2017_Praga-Polnoc.pb"))
+    prepared, fast = filter_of(instance, profile, "cost")
+    clustered = fast.clustered()
+    assert clustered.supporters != fast.supporters
+    start = prepared.budget / prepared.voters
+
+    for step in (0, 50, 150):
+        earlier = fast.run(start + step)
+        assert earlier is not None
+        plain = fast.run(start + step + 2, earlier)
+        again = clustered.run(start + step + 2, earlier)
+        assert plain is not None and again is not None
+        assert (again.purchases, again.interval) == (plain.purchases, plain.interval)
+        # The sums run in another order: the same winners, bounds equal up to rounding.
+        assert again.record.winners == plain.record.winners
+        assert again.record.highs == pytest.approx(plain.record.highs, rel=1e-12)
+
+
+def test_the_search_numbers_the_voters_afresh_only_after_many_runs(monkeypatch):
+    instance, profile = parse_file(shared_path("pabulib", "Poland_Warszawa_2017_Praga-Polnoc.pb"))
+    prepared = prepare(instance, profile, "cost")
+    calls: list[int] = []
+    clustered = filtered_module.Filter.clustered
+
+    def counting(self):
+        calls.append(1)
+        return clustered(self)
+
+    monkeypatch.setattr(filtered_module.Filter, "clustered", counting)
+    numbered = add1(prepared, stop="exhaustive")
+    assert numbered.runs > completions._CLUSTER_AFTER and len(calls) == 1
+    monkeypatch.setattr(completions, "_CLUSTER_AFTER", 10**9)
+    plain = add1(prepared, stop="exhaustive")
+    assert len(calls) == 1
+
+    assert (numbered.selected, numbered.steps) == (plain.selected, plain.steps)
