@@ -262,10 +262,12 @@ class _State:
         rho = self.rho(p, numerator, denominator)
         return _Price(rho, numerator, denominator, scored)
 
-    def charge(self, p: int, price: _Price) -> tuple[int, list[tuple[int, int]]] | None:
+    def charge(
+        self, p: int, price: _Price, keep_money: bool = True
+    ) -> tuple[int, list[tuple[int, int]]] | None:
         """Every supporter pays min(budget, price x t); a class splits where only part pays.
-        Returns, for approval, the supporters' money before the charge as (D, [(budget, n)]) by
-        class (for `Run.winner_money`)."""
+        Returns, for approval with `keep_money`, the supporters' money before the charge as
+        (D, [(budget, n)]) by class (for `Run.winner_money`)."""
         factor = price.denominator // math.gcd(price.numerator, price.denominator)
         if factor > 1:
             self.d *= factor
@@ -273,38 +275,29 @@ class _State:
         per_t = price.numerator * factor // price.denominator
         self.share = per_t
         self.charged = True
-        budget, size = self.budget, self.size
+        budget = self.budget
         remap: dict[Hashable, int] = {}
         paid = 0
         labels = self.prepared.pick[p](self.label)
         items: list[tuple[Hashable, int, int, int]]
         money: tuple[int, list[tuple[int, int]]] | None = None
-        if price.scored is not None:
-            items = [((c, t), c, t, n) for (c, t), n in price.scored.items()]
-        else:
+        if price.scored is None:
             counted = Counter(labels)
-            items = [(c, c, 1, n) for c, n in counted.items()]
-            money = (
-                self.d,
-                list(zip(map(budget.__getitem__, counted), counted.values(), strict=True)),
-            )
+            if keep_money:
+                money = (
+                    self.d,
+                    list(zip(map(budget.__getitem__, counted), counted.values(), strict=True)),
+                )
+            self._charge_approval(p, per_t, counted, labels)
+            return money
+        items = [((c, t), c, t, n) for (c, t), n in price.scored.items()]
         for key, c, t, n in items:
             old = budget[c]
             new = old - per_t * t
             if new < 0:
                 new = 0
             paid += (old - new) * n
-            if n == size[c]:
-                budget[c] = new
-                remap[key] = c
-            elif new == 0:
-                size[c] -= n
-                remap[key] = _SPENT
-            else:
-                size[c] -= n
-                remap[key] = len(budget)
-                budget.append(new)
-                size.append(n)
+            remap[key] = self._settle(c, n, new)
         assert paid == self.prepared.costs[p] * self.d, "the supporters pay exactly the cost"
         keys: Iterable[Hashable] = labels
         if price.scored is not None:
@@ -312,6 +305,49 @@ class _State:
         supporters = self.prepared.supporters[p]
         _consume(map(self.label.__setitem__, supporters, map(remap.__getitem__, keys)))
         return money
+
+    def _settle(self, c: int, n: int, new: int) -> int:
+        """The class of n voters of class c whose budget becomes `new`: c itself if they are the
+        whole class, the spent class if it is 0, otherwise a new class split off from c."""
+        if n == self.size[c]:
+            self.budget[c] = new
+            return c
+        self.size[c] -= n
+        if new == 0:
+            return _SPENT
+        self.budget.append(new)
+        self.size.append(n)
+        return len(self.budget) - 1
+
+    def _charge_approval(
+        self, p: int, per_t: int, counted: Counter[int], labels: tuple[int, ...]
+    ) -> None:
+        """charge on approval ballots: every supporter pays min(budget, per_t). What the
+        uncapped pay is summed once, as per_t times their number; only supporters whose class
+        changes are relabelled (none where no class split)."""
+        budget, size = self.budget, self.size
+        remap: dict[int, int] = {}
+        capped_paid = uncapped = 0
+        splits = False
+        for c, n in counted.items():
+            old = budget[c]
+            if old > per_t:
+                uncapped += n
+                new = old - per_t
+            else:
+                capped_paid += old * n
+                new = 0
+            if n == size[c]:
+                budget[c] = new
+                remap[c] = c
+            else:
+                remap[c] = self._settle(c, n, new)
+                splits = True
+        paid = capped_paid + per_t * uncapped
+        assert paid == self.prepared.costs[p] * self.d, "the supporters pay exactly the cost"
+        if splits:
+            supporters = self.prepared.supporters[p]
+            _consume(map(self.label.__setitem__, supporters, map(remap.__getitem__, labels)))
 
 
 # A lazy queue entry: (floor(rho x 2^_KEY_BITS), rho, id, project). The integer orders the
@@ -404,7 +440,8 @@ def run(
             Purchase(winner, round_number, price.rho, prepared.unit[winner], costs[winner])
         )
         del result.rejections[winner]
-        result.winner_money.append(state.charge(winner, price))
+        # An explained run is never certified against: it keeps no supporters' money.
+        result.winner_money.append(state.charge(winner, price, keep_money=not explain))
 
     # The guide's certified rounds: their winners are known; only their prices are computed.
     for known_winner in replayed[: guide.known if guide else 0]:
