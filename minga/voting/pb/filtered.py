@@ -196,7 +196,7 @@ def compile_filter(prepared: Prepared) -> Filter | None:
         # Scored ballots with whole points: the satisfaction is the points, counted like
         # cardinality (rho is the price per point).
         cardinality=prepared.satisfaction in ("cardinality", "score"),
-        free=_free(prepared),
+        free=tuple(sorted(prepared.free)),
         weights=points,
     )
 
@@ -208,9 +208,3 @@ def _ranks(prepared: Prepared) -> array[int]:
     for rank, p in enumerate(order):
         ranks[p] = rank
     return ranks
-
-
-def _free(prepared: Prepared) -> tuple[int, ...]:
-    """The zero-cost projects with supporters, which the exact rule buys before round 1."""
-    costs = prepared.costs
-    return tuple(p for p in range(len(costs)) if prepared.total_sat[p] > 0 and costs[p] == 0)

@@ -67,10 +67,21 @@ class Purchase:
 @dataclass
 class Rejection:
     project: int
-    best_effective_votes: Fraction | None = None  # the most it reached (its first round's)
     best_round: int | None = None
     unaffordable_round: int | None = None  # the round at which its supporters' money fell short
     money_left: Fraction | None = None  # their money then (explained runs only)
+    # Its first round's rho (explained runs only), and its cost and unit: the effective votes
+    # it reached are worked out when asked.
+    best_rho: Fraction | None = None
+    cost: Fraction = ZERO
+    unit: Fraction = ZERO
+
+    @property
+    def best_effective_votes(self) -> Fraction | None:
+        """The most effective votes it reached (its first round's)."""
+        if not self.best_rho:
+            return None
+        return self.cost / (self.best_rho * self.unit)
 
 
 @dataclass
@@ -400,14 +411,11 @@ def run(
         result.rejections = {p: Rejection(p) for p in range(len(ids))}
         return result
 
-    remaining: list[int] = []
-    for p in range(len(ids)):
-        result.rejections[p] = Rejection(p)
-        if prepared.total_sat[p] > 0 and costs[p] == 0:
-            result.purchases.append(Purchase(p, 0, ZERO, prepared.unit[p], costs[p]))
-            del result.rejections[p]
-        elif prepared.total_sat[p] > 0:
-            remaining.append(p)
+    free = prepared.free
+    for p in free:
+        result.purchases.append(Purchase(p, 0, ZERO, prepared.unit[p], costs[p]))
+    result.rejections = {p: Rejection(p) for p in range(len(ids)) if p not in free}
+    remaining = list(prepared.priced)
 
     state = _State(prepared, per_voter_budget)
     fresh: dict[int, tuple[int, _Price]] = {}
@@ -416,7 +424,7 @@ def run(
     least = prepared.least_rho
     queue = [_entry(least[p], ids[p], p) for p in remaining]
     round_number = 1
-    upper = _MoneyBounds.of(state, {})
+    upper: _MoneyBounds | None = None
     if explain:
         queue = []
         for p in remaining:
@@ -426,11 +434,9 @@ def run(
                 continue
             fresh[p] = (1, price)
             queue.append(_entry(price.rho, ids[p], p))
-            if price.rho > 0:
-                result.rejections[p].best_effective_votes = costs[p] / (
-                    price.rho * prepared.unit[p]
-                )
-                result.rejections[p].best_round = 1
+            rejection = result.rejections[p]
+            rejection.best_rho, rejection.best_round = price.rho, 1
+            rejection.cost, rejection.unit = costs[p], prepared.unit[p]
         upper = _MoneyBounds.of(state, {p: state.money(p) for p in alive})
     heapq.heapify(queue)
     earlier = [purchase for purchase in certify.purchases if purchase.round] if certify else []
@@ -531,6 +537,7 @@ def run(
             # A project's supporters lose at most what was just paid; check exactly only those
             # whose money may now fall short of their cost.
             each = state.share if prepared.weights[winner] is None else None
+            assert upper is not None
             _explain_affordability(result, state, alive, upper, winner, each, round_number)
     if result.certified and len(earlier) != round_number - 1:
         result.certified = False

@@ -52,6 +52,24 @@ class Prepared:
         return tuple(_picker(supporters) for supporters in self.supporters)
 
     @cached_property
+    def free(self) -> frozenset[int]:
+        """The projects of cost 0 that give satisfaction: MES takes them before round 1."""
+        return frozenset(
+            p
+            for p, (cost, sat) in enumerate(zip(self.costs, self.total_sat, strict=True))
+            if sat and not cost
+        )
+
+    @cached_property
+    def priced(self) -> tuple[int, ...]:
+        """The projects with a cost that give satisfaction, in order: those MES prices."""
+        return tuple(
+            p
+            for p, (cost, sat) in enumerate(zip(self.costs, self.total_sat, strict=True))
+            if sat and cost
+        )
+
+    @cached_property
     def least_rho(self) -> tuple[Fraction, ...]:
         """cost / total satisfaction: a lower bound on a project's rho at any budget (0 for a
         project that gives no satisfaction, which MES never prices), worked out once for the
