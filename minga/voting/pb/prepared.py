@@ -88,11 +88,15 @@ class Prepared:
     def flat(self) -> tuple[array[int], array[int]]:
         """Every project's supporters in one int32 array, project p's at
         `offsets[p]:offsets[p + 1]`: (offsets, supporters), the layout of the compiled helpers."""
-        offsets = array("i", [0])
-        supporters = array("i")
+        every: list[int] = []
+        ends = [0]
         for voters in self.supporters:
-            supporters.extend(voters)
-            offsets.append(len(supporters))
+            every += voters
+            ends.append(len(every))
+        # fromlist reads a list directly: about twice as fast as extending by each tuple.
+        offsets, supporters = array("i"), array("i")
+        offsets.fromlist(ends)
+        supporters.fromlist(every)
         return offsets, supporters
 
     @cached_property
