@@ -383,6 +383,8 @@ def propose(request: HttpRequest, slug: str) -> HttpResponse:
             "phase": process_phase(process, at=now),
             "need_categories": [c for c in categories_of(process) if c.source_decision_id],
         },
+        # A refused form is shown again with its errors, as a client error.
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -427,7 +429,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Revisión guardada."))
             return redirect("budgeting:review_list", slug=process.slug)
-    return render(request, "budgeting/review.html", {"project": project, "form": form})
+    return render(
+        request,
+        "budgeting/review.html",
+        {"project": project, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -612,7 +619,12 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Su cédula está en el censo: ya puede votar."))
             return redirect("budgeting:process", slug=process.slug)
-    return render(request, "budgeting/claim.html", {"process": process, "form": form})
+    return render(
+        request,
+        "budgeting/claim.html",
+        {"process": process, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _receipts(request: HttpRequest) -> dict[str, str]:

@@ -94,7 +94,7 @@ def test_a_proposal_over_the_budget_shows_the_error_on_its_field(monkeypatch):
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_estimated_cost_error"' in response.text
     assert "El costo estimado supera el presupuesto (500)." in response.text
     assert not Project.objects.filter(title="Carretera").exists()
@@ -128,6 +128,37 @@ def test_an_official_reviews_through_the_form(monkeypatch):
     world.p4.refresh_from_db()
     assert response.status_code == 302
     assert (world.p4.status, world.p4.review_reason) == ("unfeasible", "Zona de riesgo.")
+
+
+def test_a_review_without_a_reason_is_refused_on_the_page_and_changes_nothing(monkeypatch):
+    world = World()
+    at(monkeypatch, "review")
+    client = signed_in(world.official, second_factor=True)
+    world.p4.refresh_from_db()
+    before = (world.p4.status, world.p4.review_reason, world.p4.adjusted_cost_cents)
+
+    response = client.post(
+        f"/budgeting/projects/{world.p4.pk}/review/",
+        {"decision": "unfeasible", "reason": "", "adjusted_cost": "0"},
+    )
+
+    world.p4.refresh_from_db()
+    assert response.status_code == 400
+    assert 'id="id_reason_error"' in response.text
+    assert 'id="id_adjusted_cost_error"' in response.text
+    assert (world.p4.status, world.p4.review_reason, world.p4.adjusted_cost_cents) == before
+
+
+def test_a_cedula_outside_the_census_is_refused_on_the_page(monkeypatch):
+    world = World()
+    at(monkeypatch, "voting")
+    client = signed_in(world.resident)
+
+    response = client.post("/budgeting/pp-2026/verify/", {"identifier": cedula(99)})
+
+    assert response.status_code == 400
+    assert "Esa cédula no está en el censo de este proceso." in response.text
+    assert VoterRecord.objects.count() == 0
 
 
 @pytest.mark.parametrize(
