@@ -934,7 +934,9 @@ PyDoc_STRVAR(run_doc,
              "exact per-voter budget|. weights (scored ballots with whole points, with "
              "cardinality true: the satisfaction is the points): a float64 buffer, each "
              "supporter entry's points, whole numbers from 1 below 2^31; runs with weights are "
-             "certified over an interval by the coarse certificate only.");
+             "certified over an interval by the coarse certificate only. with_slopes (for the "
+             "tests): return (the result, every voter's slope bound as float64 bytes, or None "
+             "without an earlier run).");
 
 static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     (void)self;
@@ -947,8 +949,10 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
     int has_earlier = 0;
     PyObject *earlier = Py_None, *weights_given = Py_None;
     Py_buffer weights = {0};
-    if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd|OO", &voters, &offsets, &supporters, &costs, &ranks,
-                          &cardinality, &per_voter, &error, &earlier, &weights_given))
+    int with_slopes = 0;
+    if (!PyArg_ParseTuple(args, "iy*y*y*y*pdd|OOp", &voters, &offsets, &supporters, &costs,
+                          &ranks, &cardinality, &per_voter, &error, &earlier, &weights_given,
+                          &with_slopes))
         return NULL;
     PyObject *result = NULL;
     Run run = {0};
@@ -1149,6 +1153,18 @@ static PyObject *mesfilter_run(PyObject *self, PyObject *args) {
                            (Py_ssize_t)(8 * count), (const char *)run.record_delta,
                            (Py_ssize_t)(8 * count),
                            interval ? Py_True : Py_False, diverged);
+    if (result != NULL && with_slopes) {
+        /* For the tests of the slope bounds: every voter's, as the run left them (None
+         * without a replayed earlier run). */
+        PyObject *slopes = run.slope == NULL
+                               ? Py_NewRef(Py_None)
+                               : PyBytes_FromStringAndSize((const char *)run.slope,
+                                                           (Py_ssize_t)(8 * (size_t)voters));
+        PyObject *both = slopes == NULL ? NULL : PyTuple_Pack(2, result, slopes);
+        Py_XDECREF(slopes);
+        Py_DECREF(result);
+        result = both;
+    }
 release:
     free(run.totals);
     free(run.record_q);

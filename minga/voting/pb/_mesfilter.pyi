@@ -11,6 +11,7 @@ def run(
     error: float,
     earlier: tuple[Buffer, Buffer, Buffer, Buffer, Buffer, float, float] | None = None,
     weights: Buffer | None = None,
+    with_slopes: bool = False,
     /,
 ) -> (
     tuple[

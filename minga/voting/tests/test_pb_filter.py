@@ -17,7 +17,12 @@ from minga.voting.pb import filtered as filtered_module
 from minga.voting.pb.completions import add1
 from minga.voting.pb.filtered import compile_filter
 from minga.voting.pb.prepared import prepare
-from minga.voting.tests.test_pb_rules import election, scored_elections, small_elections
+from minga.voting.tests.test_pb_rules import (
+    election,
+    naive_mes,
+    scored_elections,
+    small_elections,
+)
 
 SHARED_ELECTIONS = [
     "Hungary_Budapest_2024.pb",
@@ -375,6 +380,104 @@ def test_it_does_not_apply_to_fractional_points_or_fractional_costs():
     assert compile_filter(prepare(instance, profile, "cost")) is None
     instance, profile = election(10, {"a": 2**53}, [["a"]])
     assert compile_filter(prepare(instance, profile, "cost")) is None
+
+
+def slope_bounds_hold(instance, profile, sat, low, length) -> bool | None:
+    """The slope bounds of the certificate (pieces_certified), checked against every voter's
+    exact budget after the last round, at sixteenths of the interval [low, low + length]:
+    between two budgets b < b', a voter's money rises by at most its slope bound times b' - b,
+    and, if it had money left at b, by at least b' - b. None where the run at the upper end is
+    not certified over the interval (there are no bounds to check)."""
+    _prepared, fast = filter_of(instance, profile, sat)
+    earlier = fast.run(low)
+    if earlier is None:
+        return None
+    extension = filtered_module._extension
+    assert extension is not None
+    high = low + length
+    arrays = (fast.offsets, fast.supporters, fast.costs, fast.ranks, fast.cardinality)
+    error = float(high) * 2.0**-52 + 5e-324
+    found = extension.run(fast.voters, *arrays, float(high), error, earlier.record, None, True)
+    if found is None or not found[0][6]:  # gave up, or not certified over the interval
+        return None
+    slopes = array("d")
+    slopes.frombytes(found[1])
+    at = [low + length * Fraction(k, 16) for k in range(17)]
+    money = []
+    for b in at:
+        budgets: list[Fraction] = []
+        naive_mes(instance, profile, b, sat, budgets)
+        money.append(budgets)
+    for k in range(16):
+        step = at[k + 1] - at[k]
+        for voter, slope in enumerate(slopes):
+            rise = money[k + 1][voter] - money[k][voter]
+            if rise > Fraction(slope) * step or (money[k][voter] > 0 and rise < step):
+                return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    small_elections(),
+    st.sampled_from(["cost", "cardinality"]),
+    st.integers(0, 30),
+    st.integers(1, 30),
+)
+def test_over_a_certified_interval_each_voters_budget_moves_within_its_slope_bounds(
+    elec, sat, start, length
+):
+    instance, profile = elec
+    low = instance.budget / len(profile.ballots) + start
+
+    assert slope_bounds_hold(instance, profile, sat, low, Fraction(length)) is not False
+
+
+@pytest.mark.parametrize(
+    ("budget", "costs", "ballots", "sat", "low", "length"),
+    [
+        (
+            76,
+            {"a": 65, "b": 51, "c": 34, "d": 45, "e": 37, "f": 23},
+            [
+                "fca",
+                "fabd",
+                "ed",
+                "ecba",
+                "cef",
+                "abfde",
+                "fbaedc",
+                "fabec",
+                "faecb",
+                "f",
+                "efacbd",
+                "c",
+                "dbeaf",
+                "cd",
+            ],
+            "cost",
+            Fraction(164, 7),
+            Fraction(5, 4),
+        ),
+        (
+            163,
+            {"a": 53, "b": 48, "c": 64, "d": 16, "e": 33, "f": 57},
+            ["ebfa", "cfb", "fac", "bef", "da", "ef", "afde", "dcb", "c", "acfdeb"],
+            "cardinality",
+            Fraction(159, 5),
+            Fraction(13),
+        ),
+    ],
+)
+def test_slope_bounds_where_voters_who_paid_everything_had_gained_slope_before(
+    budget, costs, ballots, sat, low, length
+):
+    # Found by a random search of the slope bounds: summing the slopes of the voters possibly
+    # poorer than a price as 1 each, instead of their own bounds (which rise above 1 after
+    # earlier purchases), lets a voter's money rise faster than its bound here.
+    instance, profile = election(budget, costs, [list(b) for b in ballots])
+
+    assert slope_bounds_hold(instance, profile, sat, low, length) is True
 
 
 @pytest.mark.parametrize(

@@ -101,10 +101,13 @@ def test_mes_reads_cumulative_points_as_satisfaction():
     assert outcome.selected == ("a",)
 
 
-def naive_mes(instance, profile, per_voter, sat="cardinality"):
+def naive_mes(instance, profile, per_voter, sat="cardinality", budgets=None):
     """A literal MES, voter by voter, written independently of minga.voting.pb.mes: each voter's
-    satisfaction from a project is 1 (cardinality), its cost (cost) or their points (scored)."""
-    budgets = [per_voter] * len(profile.ballots)
+    satisfaction from a project is 1 (cardinality), its cost (cost) or their points (scored).
+    `budgets`, a list, is filled with every voter's budget at the end."""
+    if budgets is None:
+        budgets = []
+    budgets[:] = [per_voter] * len(profile.ballots)
 
     def satisfaction(ballot, project):
         if project.project_id not in ballot.projects:
