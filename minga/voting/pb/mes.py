@@ -287,13 +287,10 @@ class _State:
         self.share = per_t
         self.charged = True
         budget = self.budget
-        remap: dict[Hashable, int] = {}
-        paid = 0
         labels = self.prepared.pick[p](self.label)
-        items: list[tuple[Hashable, int, int, int]]
-        money: tuple[int, list[tuple[int, int]]] | None = None
         if price.scored is None:
             counted = Counter(labels)
+            money = None
             if keep_money:
                 money = (
                     self.d,
@@ -301,21 +298,21 @@ class _State:
                 )
             self._charge_approval(p, per_t, counted, labels)
             return money
-        items = [((c, t), c, t, n) for (c, t), n in price.scored.items()]
-        for key, c, t, n in items:
+        remap: dict[Hashable, int] = {}
+        paid = 0
+        # Scored ballots: the supporters counted by (class, t) when priced.
+        for (c, t), n in price.scored.items():
             old = budget[c]
             new = old - per_t * t
             if new < 0:
                 new = 0
             paid += (old - new) * n
-            remap[key] = self._settle(c, n, new)
+            remap[(c, t)] = self._settle(c, n, new)
         assert paid == self.prepared.costs[p] * self.d, "the supporters pay exactly the cost"
-        keys: Iterable[Hashable] = labels
-        if price.scored is not None:
-            keys = zip(labels, self.prepared.weights[p] or (), strict=True)
+        keys = zip(labels, self.prepared.weights[p] or (), strict=True)
         supporters = self.prepared.supporters[p]
         _consume(map(self.label.__setitem__, supporters, map(remap.__getitem__, keys)))
-        return money
+        return None
 
     def _settle(self, c: int, n: int, new: int) -> int:
         """The class of n voters of class c whose budget becomes `new`: c itself if they are the
@@ -424,7 +421,8 @@ def run(
     least = prepared.least_rho
     queue = [_entry(least[p], ids[p], p) for p in remaining]
     round_number = 1
-    upper: _MoneyBounds | None = None
+    # Explained runs: lower bounds on each project's supporters' money (_explain_affordability).
+    money_bounds: _MoneyBounds | None = None
     if explain:
         queue = []
         for p in remaining:
@@ -437,7 +435,7 @@ def run(
             rejection = result.rejections[p]
             rejection.best_rho, rejection.best_round = price.rho, 1
             rejection.cost, rejection.unit = costs[p], prepared.unit[p]
-        upper = _MoneyBounds.of(state, {p: state.money(p) for p in alive})
+        money_bounds = _MoneyBounds.of(state, {p: state.money(p) for p in alive})
     heapq.heapify(queue)
     earlier = [purchase for purchase in certify.purchases if purchase.round] if certify else []
 
@@ -537,8 +535,8 @@ def run(
             # A project's supporters lose at most what was just paid; check exactly only those
             # whose money may now fall short of their cost.
             each = state.share if prepared.weights[winner] is None else None
-            assert upper is not None
-            _explain_affordability(result, state, alive, upper, winner, each, round_number)
+            assert money_bounds is not None
+            _explain_affordability(result, state, alive, money_bounds, winner, each, round_number)
     if result.certified and len(earlier) != round_number - 1:
         result.certified = False
     return result
